@@ -1,0 +1,221 @@
+package dev.vde.image;
+
+import dev.vde.alloc.Run;
+import dev.vde.inode.Extent;
+import dev.vde.inode.FileExtents;
+import dev.vde.inode.Inode;
+import dev.vde.inode.InodeCodec;
+import dev.vde.io.BlockDevice;
+import dev.vde.wal.Transaction;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
+import java.util.Arrays;
+
+/**
+ * Moves file data between channels and the device.
+ *
+ * <p>Writes are copy-on-write: data always goes to newly allocated blocks, which nothing
+ * committed references, and the old blocks of the range are freed when the transaction commits.
+ * A partial first or last block is merged with the old content (or zeros) in the heap; whole
+ * blocks stream straight from the channel into the device. Bytes past the end of a file inside
+ * its last block are always zero, so growing a file never exposes old data.
+ */
+final class FileData {
+    /** Blocks allocated per step of a streamed write: large runs keep extents few. */
+    private static final long RUN_BYTES = 64L << 20;
+    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(1 << 20).asReadOnlyBuffer();
+
+    private final Transaction tx;
+    private final BlockDevice dev;
+    private final int bs;
+
+    FileData(Transaction tx) {
+        this.tx = tx;
+        this.dev = tx.device();
+        this.bs = tx.blockSize();
+    }
+
+    /** Writes everything {@code in} yields at {@code offset}; returns the byte count. */
+    long write(FileExtents map, long offset, ReadableByteChannel in) throws IOException {
+        Inode ino = map.inode();
+        long pos = offset;
+        long hint = hintFor(map, offset);
+        if (pos % bs != 0) {
+            long blockStart = pos - pos % bs;
+            int within = (int) (pos % bs);
+            byte[] buf = new byte[bs];
+            readBlock(map, blockStart, buf);
+            int n = readFully(in, buf, within, bs - within);
+            if (n == 0) {
+                return 0;
+            }
+            long b = tx.allocator().allocateOne(hint);
+            dev.write(b, buf, 0);
+            map.punch(blockStart, blockStart + bs);
+            map.add(new Extent(b, 1, 0, blockStart));
+            hint = b + 1;
+            pos += n;
+            ino.size = Math.max(ino.size, pos);
+            if (n < bs - within) {
+                return pos - offset;
+            }
+        }
+        long runBlocks = Math.max(1, RUN_BYTES / bs);
+        while (true) {
+            checkFileSize(pos + bs);
+            Run run = tx.allocator().allocate(hint, runBlocks);
+            long capacity = run.length() * bs;
+            long n = dev.fill(in, run.start(), capacity);
+            long used = (n + bs - 1) / bs;
+            tx.allocator().release(run.start() + used, run.length() - used);
+            if (n == 0) {
+                break;
+            }
+            int tail = (int) (n % bs);
+            if (tail != 0) {
+                // The last block is partly new data: the rest is the old content or zeros.
+                long last = run.start() + used - 1;
+                byte[] fresh = new byte[bs];
+                byte[] old = new byte[bs];
+                dev.read(last, fresh, 0);
+                readBlock(map, pos + (used - 1) * bs, old);
+                System.arraycopy(old, tail, fresh, tail, bs - tail);
+                dev.write(last, fresh, 0);
+            }
+            map.punch(pos, pos + used * bs);
+            map.add(new Extent(run.start(), (int) used, 0, pos));
+            pos += n;
+            ino.size = Math.max(ino.size, pos);
+            hint = run.start() + used;
+            if (n < capacity) {
+                break;
+            }
+        }
+        return pos - offset;
+    }
+
+    private static void checkFileSize(long end) {
+        if (end > InodeCodec.MAX_FILE_SIZE || end < 0) {
+            throw new IllegalArgumentException("file would exceed the largest size, 2^62 bytes");
+        }
+    }
+
+    /** Sets the file size: shrinking unmaps the tail and zeroes the rest of the last block. */
+    void truncate(FileExtents map, long size) throws IOException {
+        Inode ino = map.inode();
+        checkFileSize(size);
+        if (size < ino.size) {
+            long keep = roundUp(size);
+            map.punch(keep, roundUp(ino.size));
+            int within = (int) (size % bs);
+            if (within != 0 && map.find(size - within) != null) {
+                long blockStart = size - within;
+                byte[] buf = new byte[bs];
+                readBlock(map, blockStart, buf);
+                Arrays.fill(buf, within, bs, (byte) 0);
+                long b = tx.allocator().allocateOne(hintFor(map, blockStart));
+                dev.write(b, buf, 0);
+                map.punch(blockStart, blockStart + bs);
+                map.add(new Extent(b, 1, 0, blockStart));
+            }
+        }
+        ino.size = size;
+    }
+
+    /** Copies the whole file to {@code out}; holes read as zeros. */
+    static void copyTo(FileExtents map, BlockDevice dev, WritableByteChannel out) throws IOException {
+        copyRange(map, dev, 0, map.inode().size, out);
+    }
+
+    /** Copies {@code [from, to)} of the file to {@code out} (clamped to the file size). */
+    static void copyRange(FileExtents map, BlockDevice dev, long from, long to, WritableByteChannel out)
+            throws IOException {
+        int bs = dev.blockSize();
+        long end = Math.min(to, map.inode().size);
+        long[] pos = {from};
+        IOException[] failure = new IOException[1];
+        map.forEach(from, e -> {
+            if (e.logical() >= end) {
+                return false;
+            }
+            try {
+                if (e.logical() > pos[0]) {
+                    zeros(out, e.logical() - pos[0]);
+                    pos[0] = e.logical();
+                }
+                long stop = Math.min(e.end(bs), end);
+                long skip = pos[0] - e.logical();
+                long firstBlock = e.start() + skip / bs;
+                int within = (int) (skip % bs);
+                if (within != 0) {
+                    byte[] buf = new byte[bs];
+                    dev.read(firstBlock, buf, 0);
+                    int n = (int) Math.min(bs - within, stop - pos[0]);
+                    writeFully(out, ByteBuffer.wrap(buf, within, n));
+                    pos[0] += n;
+                    firstBlock++;
+                }
+                if (stop > pos[0]) {
+                    dev.drain(firstBlock, stop - pos[0], out);
+                    pos[0] = stop;
+                }
+                return true;
+            } catch (IOException ex) {
+                failure[0] = ex;
+                return false;
+            }
+        });
+        if (failure[0] != null) {
+            throw failure[0];
+        }
+        if (pos[0] < end) {
+            zeros(out, end - pos[0]);
+        }
+    }
+
+    private static void zeros(WritableByteChannel out, long n) throws IOException {
+        while (n > 0) {
+            ByteBuffer z = ZEROS.duplicate();
+            z.limit((int) Math.min(n, z.capacity()));
+            n -= z.remaining();
+            writeFully(out, z);
+        }
+    }
+
+    private static void writeFully(WritableByteChannel out, ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) {
+            out.write(b);
+        }
+    }
+
+    /** The current content of the logical block at {@code blockStart}, zeros for a hole. */
+    private void readBlock(FileExtents map, long blockStart, byte[] buf) throws IOException {
+        Extent e = map.find(blockStart);
+        if (e == null) {
+            Arrays.fill(buf, (byte) 0);
+        } else {
+            dev.read(e.start() + (blockStart - e.logical()) / bs, buf, 0);
+        }
+    }
+
+    private long hintFor(FileExtents map, long offset) {
+        Extent before = map.floor(offset);
+        return before == null ? 0 : before.start() + before.count();
+    }
+
+    private long roundUp(long v) {
+        return (v + bs - 1) / bs * bs;
+    }
+
+    private static int readFully(ReadableByteChannel in, byte[] buf, int off, int len) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(buf, off, len);
+        while (b.hasRemaining()) {
+            if (in.read(b) < 0) {
+                break;
+            }
+        }
+        return b.position() - off;
+    }
+}

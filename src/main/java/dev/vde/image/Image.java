@@ -1,0 +1,486 @@
+package dev.vde.image;
+
+import dev.vde.error.ConflictException;
+import dev.vde.error.ImageLockedException;
+import dev.vde.error.NoSpaceException;
+import dev.vde.error.NotFoundException;
+import dev.vde.format.CorruptImageException;
+import dev.vde.format.Geometry;
+import dev.vde.format.Superblock;
+import dev.vde.format.SuperblockCodec;
+import dev.vde.format.UnsupportedFormatException;
+import dev.vde.inode.FileExtents;
+import dev.vde.inode.Inode;
+import dev.vde.inode.InodeTable;
+import dev.vde.inode.NameIndex;
+import dev.vde.io.BlockDevice;
+import dev.vde.io.ChunkedMappedDevice;
+import dev.vde.wal.Journal;
+import dev.vde.wal.Transaction;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An open image: the one entry point of the engine. Every mutating call is one transaction,
+ * committed atomically before it returns; a failed call leaves the image at its last commit.
+ * Mutating opens hold an exclusive lock on the file, read-only opens a shared one.
+ */
+public final class Image implements Closeable {
+    private final BlockDevice dev;
+    private final boolean writable;
+    private final Path path;
+    private final FileChannel channel;
+    private final FileLock lock;
+    private final Journal journal;
+    private final Map<Long, Long> overlay;
+    private Superblock committed;
+    private Transaction tx;
+    private boolean broken;
+
+    private Image(BlockDevice dev, boolean writable, Path path, FileChannel channel, FileLock lock) throws IOException {
+        this.dev = dev;
+        this.writable = writable;
+        this.path = path;
+        this.channel = channel;
+        this.lock = lock;
+        Superblock sb = readSuperblock(dev);
+        this.journal = new Journal(dev, sb.walStart, sb.walBlocks);
+        Journal.Pending pending = journal.recover(sb.txid);
+        if (pending != null && writable) {
+            journal.replay(pending);
+            sb = readSuperblock(dev);
+            this.overlay = Map.of();
+        } else if (pending != null) {
+            // A reader must not write: it sees the committed log through an overlay instead.
+            this.overlay = pending.homeToLog;
+            long slot = pending.homeToLog.getOrDefault((long) Superblock.slotFor(pending.txid), -1L);
+            if (slot < 0) {
+                throw new CorruptImageException(sb.walStart, "WAL", "committed transaction " + pending.txid
+                        + " carries no superblock");
+            }
+            byte[] b = new byte[dev.blockSize()];
+            dev.read(slot, b, 0);
+            sb = SuperblockCodec.decode(b, slot);
+        } else {
+            this.overlay = Map.of();
+        }
+        if (sb.totalBlocks > dev.blockCount()) {
+            throw new CorruptImageException("image is truncated: it has " + dev.blockCount() + " blocks, the superblock says "
+                    + sb.totalBlocks);
+        }
+        this.committed = sb;
+        this.tx = new Transaction(dev, committed, overlay);
+    }
+
+    // ---- creating and opening ----
+
+    /** Formats {@code dev} as an empty image using the whole device. */
+    public static void format(BlockDevice dev, long inodes) throws IOException {
+        Formatter.format(dev, Geometry.layout(dev.blockCount() * dev.blockSize(), dev.blockSize(), inodes));
+    }
+
+    /** Opens an image on a device (tests). */
+    public static Image open(BlockDevice dev, boolean writable) throws IOException {
+        return new Image(dev, writable, null, null, null);
+    }
+
+    public static Image open(Path path, boolean writable) throws IOException {
+        return open(path, writable, ChunkedMappedDevice.DEFAULT_CHUNK_SHIFT);
+    }
+
+    /**
+     * Opens an image file, mapping it in chunks of {@code 2^chunkShift} bytes.
+     *
+     * @throws ImageLockedException if another process holds a conflicting lock
+     * @throws NotFoundException if the file does not exist
+     */
+    public static Image open(Path path, boolean writable, int chunkShift) throws IOException {
+        FileChannel ch;
+        try {
+            ch = writable ? FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)
+                    : FileChannel.open(path, StandardOpenOption.READ);
+        } catch (NoSuchFileException e) {
+            throw new NotFoundException("image " + path + " does not exist");
+        }
+        try {
+            FileLock lock = lock(ch, path, !writable);
+            int bs = probeBlockSize(ch, path);
+            long blocks = ch.size() / bs;
+            ChunkedMappedDevice dev = new ChunkedMappedDevice(path, ch, writable, bs, blocks, chunkShift);
+            try {
+                return new Image(dev, writable, path, ch, lock);
+            } catch (RuntimeException | IOException | Error e) {
+                dev.close();
+                throw e;
+            }
+        } catch (RuntimeException | IOException | Error e) {
+            ch.close();
+            throw e;
+        }
+    }
+
+    private static FileLock lock(FileChannel ch, Path path, boolean shared) throws IOException {
+        FileLock lock;
+        try {
+            lock = ch.tryLock(0, Long.MAX_VALUE, shared);
+        } catch (OverlappingFileLockException e) {
+            lock = null;
+        }
+        if (lock == null) {
+            throw new ImageLockedException("image " + path + " is locked by another process");
+        }
+        return lock;
+    }
+
+    /** Finds the block size from superblock copy A, or from copy B when A is unreadable. */
+    private static int probeBlockSize(FileChannel ch, Path path) throws IOException {
+        long size = ch.size();
+        if (size < SuperblockCodec.MIN_BLOCK_SIZE) {
+            throw new CorruptImageException(path + " is " + size + " bytes long: not a vde image");
+        }
+        byte[] head = new byte[64];
+        ch.read(ByteBuffer.wrap(head), 0);
+        int bs = SuperblockCodec.claimedBlockSize(head);
+        if (bs > 0) {
+            return bs;
+        }
+        for (int candidate = SuperblockCodec.MIN_BLOCK_SIZE; candidate <= SuperblockCodec.MAX_BLOCK_SIZE;
+                candidate <<= 1) {
+            if (size >= 2L * candidate) {
+                ch.read(ByteBuffer.wrap(head), candidate);
+                if (SuperblockCodec.claimedBlockSize(head) == candidate) {
+                    return candidate;
+                }
+            }
+        }
+        throw new CorruptImageException(path + " is not a vde image: no superblock found");
+    }
+
+    /**
+     * Creates a sparse image file.
+     *
+     * @throws ConflictException if the file exists and {@code force} is false
+     * @throws NoSpaceException if the host file system cannot hold a file that large
+     */
+    public static void create(Path path, long size, int blockSize, long inodes, boolean force) throws IOException {
+        Superblock sb = Geometry.layout(size, blockSize, inodes);
+        boolean created = false;
+        if (!force) {
+            try {
+                Files.createFile(path);
+                created = true;
+            } catch (FileAlreadyExistsException e) {
+                throw new ConflictException(path + " already exists (use --force to overwrite it)");
+            }
+        }
+        boolean done = false;
+        try (RandomAccessFile raf = new RandomAccessFile(path.toFile(), "rw")) {
+            FileChannel ch = raf.getChannel();
+            FileLock lock = lock(ch, path, false);
+            try {
+                ch.truncate(0);
+                raf.setLength(sb.totalBlocks * blockSize);
+            } catch (IOException e) {
+                if (String.valueOf(e.getMessage()).contains("File too large")) {
+                    throw new NoSpaceException("the host file system cannot hold a file of " + size
+                            + " bytes (File too large); ext4 limits files to 16 TiB, tmpfs and XFS do not");
+                }
+                throw e;
+            }
+            try (ChunkedMappedDevice dev = new ChunkedMappedDevice(path, ch, true, blockSize, sb.totalBlocks,
+                    ChunkedMappedDevice.DEFAULT_CHUNK_SHIFT)) {
+                Formatter.format(dev, sb);
+            } catch (InternalError e) {
+                throw new NoSpaceException("no space left on the host file system while formatting " + path);
+            }
+            lock.release();
+            done = true;
+        } finally {
+            if (created && !done) {
+                Files.deleteIfExists(path);
+            }
+        }
+    }
+
+    /** Newest valid superblock copy; a copy needing a newer reader wins over an older valid one. */
+    static Superblock readSuperblock(BlockDevice dev) throws IOException {
+        Superblock best = null;
+        List<String> problems = new ArrayList<>();
+        for (long slot = 0; slot < 2 && slot < dev.blockCount(); slot++) {
+            byte[] b = new byte[dev.blockSize()];
+            dev.read(slot, b, 0);
+            try {
+                Superblock s = SuperblockCodec.decode(b, slot);
+                if (best == null || s.txid > best.txid) {
+                    best = s;
+                }
+            } catch (CorruptImageException e) {
+                problems.add(e.getMessage());
+            }
+        }
+        if (best == null) {
+            throw new CorruptImageException("no valid superblock: " + String.join("; ", problems));
+        }
+        return best;
+    }
+
+    // ---- reading ----
+
+    public boolean isWritable() {
+        return writable;
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    public BlockDevice device() {
+        return dev;
+    }
+
+    /** A copy of the committed superblock. */
+    public Superblock superblock() {
+        return committed.clone();
+    }
+
+    public ImageInfo info() throws IOException {
+        Superblock s = committed;
+        return new ImageInfo(path == null ? null : path.toString(), s.formatVersion, s.uuid, s.blockSize,
+                s.totalBlocks, s.freeBlocks, s.totalBlocks - s.dataStart, s.fileCount, s.inodeCount, s.txid,
+                s.createdMillis, s.totalBlocks * s.blockSize, dev.allocatedBytes(), s.walStart, s.walBlocks,
+                s.bitmapStart, s.bitmapBlocks, s.inodeStart, s.inodeBlocks, s.snapStart, s.snapBlocks, s.dataStart);
+    }
+
+    /** Every file, sorted by name. */
+    public List<FileInfo> list() {
+        List<FileInfo> out = new ArrayList<>();
+        reading(() -> {
+            new InodeTable(tx).forEach(ino -> out.add(infoOf(ino)));
+            return null;
+        });
+        out.sort(Comparator.comparing(FileInfo::name));
+        return out;
+    }
+
+    public FileInfo stat(String name) {
+        return reading(() -> infoOf(find(tx, name)));
+    }
+
+    /** Writes the whole file to {@code out}. */
+    public void cat(String name, WritableByteChannel out) throws IOException {
+        readRange(name, 0, Long.MAX_VALUE, out);
+    }
+
+    /** Writes bytes {@code [from, to)} of the file (clamped to its size) to {@code out}. */
+    public void readRange(String name, long from, long to, WritableByteChannel out) throws IOException {
+        Inode ino = reading(() -> find(tx, name));
+        try {
+            FileData.copyRange(new FileExtents(tx, ino), dev, from, to, out);
+        } catch (InternalError e) {
+            throw new CorruptImageException("cannot read the mapped image (was the file truncated?)");
+        }
+    }
+
+    /** The extent map of a file, for inspection. */
+    public FileExtents extents(String name) {
+        return reading(() -> new FileExtents(tx, find(tx, name)));
+    }
+
+    private static FileInfo infoOf(Inode ino) {
+        return new FileInfo(ino.name, ino.number, ino.size, ino.extentCount, ino.allocatedBlocks, ino.modifyTxid,
+                ino.mtimeMillis);
+    }
+
+    private static Inode find(Transaction tx, String name) {
+        Inode ino = new NameIndex(tx, new InodeTable(tx)).lookup(Names.validate(name));
+        if (ino == null) {
+            throw new NotFoundException("no file named '" + name + "'");
+        }
+        return ino;
+    }
+
+    private <T> T reading(java.util.function.Supplier<T> body) {
+        checkUsable();
+        try {
+            return body.get();
+        } catch (InternalError e) {
+            throw new CorruptImageException("cannot read the mapped image (was the file truncated?)");
+        }
+    }
+
+    // ---- changing ----
+
+    /**
+     * Writes everything {@code in} yields into file {@code name} at byte {@code offset}, creating
+     * the file if needed; with {@code truncate} the size is first set to {@code offset}.
+     *
+     * @return bytes written
+     */
+    public long write(String name, long offset, boolean truncate, ReadableByteChannel in) throws IOException {
+        Names.validate(name);
+        if (offset < 0) {
+            throw new IllegalArgumentException("offset must not be negative: " + offset);
+        }
+        return mutate(t -> {
+            InodeTable inodes = new InodeTable(t);
+            NameIndex names = new NameIndex(t, inodes);
+            Inode ino = names.lookup(name);
+            if (ino == null) {
+                ino = inodes.allocate(name);
+                inodes.put(ino);
+                names.insert(name, ino.number);
+                t.superblock().fileCount++;
+            }
+            FileExtents map = new FileExtents(t, ino);
+            FileData data = new FileData(t);
+            if (truncate) {
+                data.truncate(map, offset);
+            }
+            long n = data.write(map, offset, in);
+            ino.modifyTxid = t.txid();
+            ino.mtimeMillis = System.currentTimeMillis();
+            inodes.put(ino);
+            return n;
+        });
+    }
+
+    /** Sets the size of an existing file. */
+    public void truncate(String name, long size) throws IOException {
+        if (size < 0) {
+            throw new IllegalArgumentException("size must not be negative: " + size);
+        }
+        mutate(t -> {
+            Inode ino = find(t, name);
+            new FileData(t).truncate(new FileExtents(t, ino), size);
+            ino.modifyTxid = t.txid();
+            ino.mtimeMillis = System.currentTimeMillis();
+            new InodeTable(t).put(ino);
+            return null;
+        });
+    }
+
+    /** Deletes a file and frees its blocks. */
+    public void remove(String name) throws IOException {
+        mutate(t -> {
+            removeFile(t, find(t, name));
+            return null;
+        });
+    }
+
+    private static void removeFile(Transaction t, Inode ino) {
+        InodeTable inodes = new InodeTable(t);
+        new FileExtents(t, ino).freeAll();
+        new NameIndex(t, inodes).remove(ino.name, ino.number);
+        inodes.free(ino.number);
+        t.superblock().fileCount--;
+    }
+
+    /**
+     * Renames a file.
+     *
+     * @throws ConflictException if {@code to} exists and {@code force} is false
+     */
+    public void rename(String from, String to, boolean force) throws IOException {
+        Names.validate(to);
+        mutate(t -> {
+            Inode ino = find(t, from);
+            if (from.equals(to)) {
+                return null;
+            }
+            InodeTable inodes = new InodeTable(t);
+            NameIndex names = new NameIndex(t, inodes);
+            Inode existing = names.lookup(to);
+            if (existing != null) {
+                if (!force) {
+                    throw new ConflictException("a file named '" + to + "' exists (use --force to replace it)");
+                }
+                removeFile(t, existing);
+            }
+            names.remove(ino.name, ino.number);
+            ino.name = to;
+            inodes.put(ino);
+            names.insert(to, ino.number);
+            return null;
+        });
+    }
+
+    @FunctionalInterface
+    interface Body<T> {
+        T run(Transaction t) throws IOException;
+    }
+
+    private <T> T mutate(Body<T> body) throws IOException {
+        checkUsable();
+        if (!writable) {
+            throw new IllegalStateException("image opened read-only");
+        }
+        Transaction t = tx;
+        boolean committing = false;
+        try {
+            T result = body.run(t);
+            committing = true;
+            t.commit(journal);
+            committed = t.superblock().clone();
+            tx = new Transaction(dev, committed, overlay);
+            return result;
+        } catch (InternalError e) {
+            broken |= committing;
+            throw new NoSpaceException("no space left on the host file system (write to the mapped image failed)");
+        } catch (RuntimeException | IOException | Error e) {
+            broken |= committing;
+            throw e;
+        } finally {
+            if (tx == t) {
+                tx = new Transaction(dev, committed, overlay);
+            }
+        }
+    }
+
+    private void checkUsable() {
+        if (broken) {
+            throw new IllegalStateException("a commit failed part-way; reopen the image to recover it");
+        }
+    }
+
+    /** The read view of the committed state (fsck, dump-tree). */
+    public Transaction view() {
+        checkUsable();
+        return tx;
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            dev.close();
+        } finally {
+            if (lock != null && lock.isValid()) {
+                lock.release();
+            }
+            if (channel != null) {
+                channel.close();
+            }
+        }
+    }
+
+    /** For callers that cannot throw IOException. */
+    static UncheckedIOException unchecked(IOException e) {
+        return new UncheckedIOException(e);
+    }
+}

@@ -1,0 +1,32 @@
+package dev.vde.image;
+
+import dev.vde.format.InodeLayout;
+import java.nio.charset.StandardCharsets;
+
+/** What a file name may be: 1 to 255 bytes of UTF-8, no control characters. */
+public final class Names {
+    private Names() {
+    }
+
+    public static String validate(String name) {
+        if (name == null || name.isEmpty()) {
+            throw new IllegalArgumentException("file name is empty");
+        }
+        byte[] utf8 = name.getBytes(StandardCharsets.UTF_8);
+        if (!new String(utf8, StandardCharsets.UTF_8).equals(name)) {
+            throw new IllegalArgumentException("file name is not valid Unicode");
+        }
+        if (utf8.length > InodeLayout.MAX_NAME_BYTES) {
+            throw new IllegalArgumentException("file name is " + utf8.length + " bytes long; the limit is "
+                    + InodeLayout.MAX_NAME_BYTES);
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c < 0x20 || c == 0x7f) {
+                throw new IllegalArgumentException("file name contains control character 0x"
+                        + Integer.toHexString(c));
+            }
+        }
+        return name;
+    }
+}

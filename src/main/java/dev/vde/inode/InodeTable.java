@@ -1,0 +1,96 @@
+package dev.vde.inode;
+
+import dev.vde.error.NoSpaceException;
+import dev.vde.format.InodeLayout;
+import dev.vde.format.Superblock;
+import dev.vde.format.Tag;
+import dev.vde.wal.Transaction;
+import java.util.function.Consumer;
+
+/**
+ * The inode table: a fixed region of INOD blocks. Blocks holding inodes at or above the
+ * superblock's {@code inodeHighWater} were never written (the region stays sparse).
+ */
+public final class InodeTable {
+    private final Transaction tx;
+    private final Superblock sb;
+    private final int perBlock;
+
+    public InodeTable(Transaction tx) {
+        this.tx = tx;
+        this.sb = tx.superblock();
+        this.perBlock = sb.inodesPerBlock();
+    }
+
+    private long blockOf(long n) {
+        return sb.inodeStart + (n - 1) / perBlock;
+    }
+
+    private int offsetOf(long n) {
+        return (int) ((n - 1) % perBlock) * InodeLayout.SIZE;
+    }
+
+    /** The inode, or null if {@code n} is free or was never allocated. */
+    public Inode get(long n) {
+        if (n < 1 || n >= sb.inodeHighWater) {
+            return null;
+        }
+        long block = blockOf(n);
+        return InodeCodec.decode(tx.read(block, Tag.INOD), offsetOf(n), n, block);
+    }
+
+    public void put(Inode ino) {
+        long block = blockOf(ino.number);
+        byte[] b = tx.readCopy(block, Tag.INOD);
+        InodeCodec.encode(ino, b, offsetOf(ino.number));
+        tx.seal(block, b, Tag.INOD);
+    }
+
+    /** A new, empty inode with the lowest free number; not yet stored. */
+    public Inode allocate(String name) {
+        long n = sb.nextInodeHint;
+        while (n < sb.inodeHighWater && get(n) != null) {
+            n++;
+        }
+        if (n >= sb.inodeHighWater) {
+            if (n > sb.inodeCount) {
+                throw new NoSpaceException("no free inode: the image was formatted for " + sb.inodeCount + " files");
+            }
+            if ((n - 1) % perBlock == 0) {
+                tx.seal(blockOf(n), new byte[sb.blockSize], Tag.INOD);
+            }
+            sb.inodeHighWater = n + 1;
+        }
+        sb.nextInodeHint = n + 1;
+        Inode ino = new Inode();
+        ino.number = n;
+        ino.name = name;
+        ino.createTxid = tx.txid();
+        ino.modifyTxid = tx.txid();
+        ino.mtimeMillis = System.currentTimeMillis();
+        return ino;
+    }
+
+    public void free(long n) {
+        long block = blockOf(n);
+        byte[] b = tx.readCopy(block, Tag.INOD);
+        InodeCodec.clear(b, offsetOf(n));
+        tx.seal(block, b, Tag.INOD);
+        sb.nextInodeHint = Math.min(sb.nextInodeHint, n);
+    }
+
+    /** Every inode in use, in number order. */
+    public void forEach(Consumer<Inode> action) {
+        for (long first = 1; first < sb.inodeHighWater; first += perBlock) {
+            long block = blockOf(first);
+            byte[] b = tx.read(block, Tag.INOD);
+            long last = Math.min(sb.inodeHighWater, first + perBlock);
+            for (long n = first; n < last; n++) {
+                Inode ino = InodeCodec.decode(b, offsetOf(n), n, block);
+                if (ino != null) {
+                    action.accept(ino);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,207 @@
+package dev.vde.io;
+
+import java.io.IOException;
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
+import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * A block device over a file, mapped lazily in power-of-two chunks.
+ *
+ * <p>Java 17 buffers are int-indexed, so one mapping cannot cover an image above 2 GiB; the file
+ * is cut into chunks (1 GiB by default) that are mapped the first time they are touched. The
+ * chunk size is a multiple of the block size, so no block straddles two chunks. Tests shrink the
+ * chunk to a few blocks so that every structure crosses chunk boundaries.
+ *
+ * <p>A 20 TiB image maps nothing until it is used, and the file stays sparse: only written blocks
+ * take space on disk.
+ */
+public final class ChunkedMappedDevice implements BlockDevice {
+
+    public static final int DEFAULT_CHUNK_SHIFT = 30;
+
+    private final Path path;
+    private final FileChannel channel;
+    private final boolean writable;
+    private final int blockSize;
+    private final long blockCount;
+    private final int chunkShift;
+    private final long chunkMask;
+    private final MappedByteBuffer[] chunks;
+
+    public ChunkedMappedDevice(Path path, FileChannel channel, boolean writable, int blockSize, long blockCount,
+            int chunkShift) {
+        if (Integer.bitCount(blockSize) != 1) {
+            throw new IllegalArgumentException("block size must be a power of two: " + blockSize);
+        }
+        if (chunkShift > 30 || (1L << chunkShift) < blockSize) {
+            throw new IllegalArgumentException("chunk of 2^" + chunkShift + " bytes cannot hold a block of "
+                    + blockSize);
+        }
+        this.path = path;
+        this.channel = channel;
+        this.writable = writable;
+        this.blockSize = blockSize;
+        this.blockCount = blockCount;
+        this.chunkShift = chunkShift;
+        this.chunkMask = (1L << chunkShift) - 1;
+        long bytes = blockCount * blockSize;
+        long chunkCount = (bytes + chunkMask) >>> chunkShift;
+        if (chunkCount > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("too many chunks: " + chunkCount);
+        }
+        this.chunks = new MappedByteBuffer[(int) chunkCount];
+    }
+
+    @Override
+    public int blockSize() {
+        return blockSize;
+    }
+
+    @Override
+    public long blockCount() {
+        return blockCount;
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    private MappedByteBuffer chunk(int index) throws IOException {
+        MappedByteBuffer c = chunks[index];
+        if (c == null) {
+            long start = (long) index << chunkShift;
+            long size = Math.min(1L << chunkShift, blockCount * blockSize - start);
+            c = channel.map(writable ? FileChannel.MapMode.READ_WRITE : FileChannel.MapMode.READ_ONLY, start, size);
+            chunks[index] = c;
+        }
+        return c;
+    }
+
+    @Override
+    public void read(long block, byte[] dst, int off) throws IOException {
+        checkRange(block, 1);
+        long pos = block * blockSize;
+        chunk((int) (pos >>> chunkShift)).get((int) (pos & chunkMask), dst, off, blockSize);
+    }
+
+    @Override
+    public void write(long block, byte[] src, int off) throws IOException {
+        checkRange(block, 1);
+        requireWritable();
+        long pos = block * blockSize;
+        chunk((int) (pos >>> chunkShift)).put((int) (pos & chunkMask), src, off, blockSize);
+    }
+
+    @Override
+    public long fill(ReadableByteChannel in, long block, long length) throws IOException {
+        checkRange(block, (length + blockSize - 1) / blockSize);
+        requireWritable();
+        long pos = block * blockSize;
+        long done = 0;
+        while (done < length) {
+            long at = pos + done;
+            MappedByteBuffer c = chunk((int) (at >>> chunkShift));
+            int from = (int) (at & chunkMask);
+            int n = (int) Math.min(length - done, c.capacity() - from);
+            ByteBuffer slice = c.slice(from, n);
+            while (slice.hasRemaining()) {
+                if (in.read(slice) < 0) {
+                    return done + slice.position();
+                }
+            }
+            done += n;
+        }
+        return done;
+    }
+
+    @Override
+    public void drain(long block, long length, WritableByteChannel out) throws IOException {
+        checkRange(block, (length + blockSize - 1) / blockSize);
+        long pos = block * blockSize;
+        long done = 0;
+        while (done < length) {
+            long at = pos + done;
+            MappedByteBuffer c = chunk((int) (at >>> chunkShift));
+            int from = (int) (at & chunkMask);
+            int n = (int) Math.min(length - done, c.capacity() - from);
+            ByteBuffer slice = c.slice(from, n);
+            while (slice.hasRemaining()) {
+                out.write(slice);
+            }
+            done += n;
+        }
+    }
+
+    @Override
+    public void sync() throws IOException {
+        if (writable) {
+            // fdatasync also writes back pages dirtied through the shared mappings.
+            channel.force(false);
+        }
+    }
+
+    @Override
+    public long allocatedBytes() throws IOException {
+        Object blocks = Files.getAttribute(path, "unix:blocks");
+        return blocks instanceof Number ? ((Number) blocks).longValue() * 512 : Files.size(path);
+    }
+
+    private void requireWritable() {
+        if (!writable) {
+            throw new IllegalStateException("device opened read-only");
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        for (int i = 0; i < chunks.length; i++) {
+            if (chunks[i] != null) {
+                Unmapper.unmap(chunks[i]);
+                chunks[i] = null;
+            }
+        }
+    }
+
+    /**
+     * Releases mappings at close instead of waiting for the garbage collector, so that a process
+     * opening many images (the tests) does not run out of address space or map slots.
+     */
+    static final class Unmapper {
+        private static final Object UNSAFE;
+        private static final Method INVOKE_CLEANER;
+
+        static {
+            Object unsafe = null;
+            Method invoke = null;
+            try {
+                Class<?> cls = Class.forName("sun.misc.Unsafe");
+                Field f = cls.getDeclaredField("theUnsafe");
+                f.setAccessible(true);
+                unsafe = f.get(null);
+                invoke = cls.getMethod("invokeCleaner", ByteBuffer.class);
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                // Without it mappings are released by the garbage collector: slower, still correct.
+            }
+            UNSAFE = unsafe;
+            INVOKE_CLEANER = invoke;
+        }
+
+        static void unmap(ByteBuffer buffer) {
+            if (INVOKE_CLEANER == null) {
+                return;
+            }
+            try {
+                INVOKE_CLEANER.invoke(UNSAFE, buffer);
+            } catch (ReflectiveOperationException e) {
+                // Same fallback as above.
+            }
+        }
+    }
+}

@@ -1,0 +1,199 @@
+package dev.vde.wal;
+
+import dev.vde.format.Checksums;
+import dev.vde.format.CorruptImageException;
+import dev.vde.io.BlockDevice;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.function.IntFunction;
+
+/**
+ * Atomic commits through a physical redo log.
+ *
+ * <p>A transaction's changed metadata blocks (sealed images, the new superblock among them) are
+ * written to log slots with descriptors saying where each belongs, the device is synced, and the
+ * header block is rewritten: that write is the commit point. The images are then copied home,
+ * the device is synced, the superblock (last) is written home and synced. A superblock whose
+ * txid equals the header's means the log has been fully applied.
+ *
+ * <p>The WAL region's slots are used first; a larger transaction continues into scratch blocks,
+ * blocks free in both the committed state and the new one, so no transaction is limited by the
+ * region's size and a full log never blocks. The log is never discarded before its images are
+ * home: the next transaction starts only after the superblock marks this one applied.
+ *
+ * <p>File data is not logged: it goes to newly allocated blocks before the commit, and the sync
+ * before the header write makes it durable.
+ */
+public final class Journal {
+    private final BlockDevice device;
+    private final long walStart;
+    private final long walBlocks;
+    private final int blockSize;
+
+    public Journal(BlockDevice device, long walStart, long walBlocks) {
+        this.device = device;
+        this.walStart = walStart;
+        this.walBlocks = walBlocks;
+        this.blockSize = device.blockSize();
+    }
+
+    /** Log slots in the WAL region (all but the header). */
+    public long regionSlots() {
+        return walBlocks - 1;
+    }
+
+    /** How many log blocks a transaction of {@code images} block images needs. */
+    public long blocksNeeded(int images) {
+        int per = WalCodec.descriptorCapacity(blockSize);
+        return images + (images + per - 1) / per;
+    }
+
+    /** Writes the empty header of a new image. */
+    public void initialize() throws IOException {
+        device.write(walStart, WalCodec.encodeHeader(new WalCodec.Header(0, 0, 0, 0), blockSize), 0);
+    }
+
+    /**
+     * Commits {@code images} (home block to sealed image) as transaction {@code txid}.
+     * Superblock images (homes 0 and 1) are written home last.
+     *
+     * @param scratch supplies extra log blocks when the region is too small
+     */
+    public void commit(long txid, SortedMap<Long, byte[]> images, IntFunction<long[]> scratch) throws IOException {
+        int per = WalCodec.descriptorCapacity(blockSize);
+        int count = images.size();
+        int descriptors = (count + per - 1) / per;
+        int total = count + descriptors;
+        long[] slots = new long[total];
+        int inRegion = (int) Math.min(total, regionSlots());
+        for (int i = 0; i < inRegion; i++) {
+            slots[i] = walStart + 1 + i;
+        }
+        if (total > inRegion) {
+            long[] extra = scratch.apply(total - inRegion);
+            System.arraycopy(extra, 0, slots, inRegion, extra.length);
+        }
+        List<WalCodec.Entry> entries = new ArrayList<>(count);
+        int next = descriptors;
+        for (Map.Entry<Long, byte[]> e : images.entrySet()) {
+            byte[] image = e.getValue();
+            long slot = slots[next++];
+            device.write(slot, image, 0);
+            entries.add(new WalCodec.Entry(e.getKey(), slot, Checksums.xx(image, 0, image.length)));
+        }
+        for (int d = 0; d < descriptors; d++) {
+            List<WalCodec.Entry> part = entries.subList(d * per, Math.min(count, (d + 1) * per));
+            long nextDescriptor = d + 1 < descriptors ? slots[d + 1] : 0;
+            device.write(slots[d], WalCodec.encodeDescriptor(
+                    new WalCodec.Descriptor(txid, nextDescriptor, part.toArray(new WalCodec.Entry[0])), blockSize), 0);
+        }
+        device.sync();
+        device.write(walStart, WalCodec.encodeHeader(
+                new WalCodec.Header(txid, count, descriptors > 0 ? slots[0] : 0, descriptors), blockSize), 0);
+        device.sync();
+        checkpoint(images);
+    }
+
+    private void checkpoint(Map<Long, byte[]> images) throws IOException {
+        for (Map.Entry<Long, byte[]> e : images.entrySet()) {
+            if (e.getKey() > 1) {
+                device.write(e.getKey(), e.getValue(), 0);
+            }
+        }
+        device.sync();
+        for (Map.Entry<Long, byte[]> e : images.entrySet()) {
+            if (e.getKey() <= 1) {
+                device.write(e.getKey(), e.getValue(), 0);
+            }
+        }
+        device.sync();
+    }
+
+    /** What the log holds beyond the superblock's state. */
+    public static final class Pending {
+        public final long txid;
+        /** Home block to the log block holding its committed image. */
+        public final Map<Long, Long> homeToLog;
+
+        Pending(long txid, Map<Long, Long> homeToLog) {
+            this.txid = txid;
+            this.homeToLog = homeToLog;
+        }
+    }
+
+    /** The header, or null if it cannot be read (a torn header means nothing was committed by it). */
+    public WalCodec.Header header() throws IOException {
+        byte[] b = new byte[blockSize];
+        device.read(walStart, b, 0);
+        try {
+            return WalCodec.decodeHeader(b, walStart);
+        } catch (CorruptImageException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Finds a committed transaction newer than {@code superblockTxid} and verifies every image of
+     * it; returns null when the log holds nothing to replay.
+     *
+     * @throws CorruptImageException if a committed log cannot be read back intact
+     */
+    public Pending recover(long superblockTxid) throws IOException {
+        WalCodec.Header h = header();
+        if (h == null || h.txid() <= superblockTxid) {
+            return null;
+        }
+        if (h.txid() != superblockTxid + 1) {
+            throw new CorruptImageException(walStart, "WAL header", "committed txid " + h.txid()
+                    + " does not follow the superblock's txid " + superblockTxid);
+        }
+        Map<Long, Long> homeToLog = new HashMap<>();
+        byte[] buf = new byte[blockSize];
+        long d = h.firstDescriptor();
+        for (long i = 0; i < h.descriptorCount(); i++) {
+            checkBlock(d, "descriptor " + i);
+            device.read(d, buf, 0);
+            WalCodec.Descriptor desc = WalCodec.decodeDescriptor(buf, d);
+            if (desc.txid() != h.txid()) {
+                throw new CorruptImageException(d, "WAL descriptor", "txid " + desc.txid() + ", expected " + h.txid());
+            }
+            for (WalCodec.Entry e : desc.entries()) {
+                checkBlock(e.home(), "image home");
+                checkBlock(e.logBlock(), "image");
+                device.read(e.logBlock(), buf, 0);
+                if (Checksums.xx(buf, 0, blockSize) != e.checksum()) {
+                    throw new CorruptImageException(e.logBlock(), "WAL image", "image for block " + e.home()
+                            + " of committed transaction " + h.txid() + " fails its checksum");
+                }
+                homeToLog.put(e.home(), e.logBlock());
+            }
+            d = desc.next();
+        }
+        if (homeToLog.size() != h.imageCount()) {
+            throw new CorruptImageException(walStart, "WAL header", "header counts " + h.imageCount()
+                    + " images, descriptors list " + homeToLog.size());
+        }
+        return new Pending(h.txid(), homeToLog);
+    }
+
+    private void checkBlock(long b, String what) {
+        if (b < 0 || b >= device.blockCount()) {
+            throw new CorruptImageException(walStart, "WAL", what + " at block " + b + " outside the image");
+        }
+    }
+
+    /** Copies a recovered transaction home, superblock last. */
+    public void replay(Pending p) throws IOException {
+        SortedMap<Long, byte[]> images = new java.util.TreeMap<>();
+        for (Map.Entry<Long, Long> e : p.homeToLog.entrySet()) {
+            byte[] b = new byte[blockSize];
+            device.read(e.getValue(), b, 0);
+            images.put(e.getKey(), b);
+        }
+        checkpoint(images);
+    }
+}

@@ -1,0 +1,60 @@
+package dev.vde.testutil;
+
+import dev.vde.image.Image;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.channels.Channels;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** The expected content of every file of an image, kept in plain byte arrays. */
+public final class Model {
+    public final TreeMap<String, byte[]> files = new TreeMap<>();
+
+    public Model copy() {
+        Model m = new Model();
+        files.forEach((k, v) -> m.files.put(k, v.clone()));
+        return m;
+    }
+
+    public void write(String name, long offset, byte[] data, boolean truncate) {
+        byte[] old = files.getOrDefault(name, new byte[0]);
+        if (truncate) {
+            old = Arrays.copyOf(old, (int) offset);
+        }
+        int end = (int) Math.max(old.length, offset + data.length);
+        if (data.length == 0) {
+            end = old.length;
+        }
+        byte[] n = Arrays.copyOf(old, end);
+        System.arraycopy(data, 0, n, (int) offset, data.length);
+        files.put(name, n);
+    }
+
+    public static byte[] read(Image img, String name) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        img.cat(name, Channels.newChannel(out));
+        return out.toByteArray();
+    }
+
+    /** Null if the image holds exactly the model's files and bytes, else what differs. */
+    public String diff(Image img) throws IOException {
+        var listed = img.list();
+        if (listed.size() != files.size()) {
+            return "image has " + listed.size() + " files, model " + files.size();
+        }
+        for (Map.Entry<String, byte[]> e : files.entrySet()) {
+            byte[] got = read(img, e.getKey());
+            if (!Arrays.equals(got, e.getValue())) {
+                return "file " + e.getKey() + ": " + got.length + " bytes vs model " + e.getValue().length
+                        + ", first difference at " + Arrays.mismatch(got, e.getValue());
+            }
+        }
+        return null;
+    }
+
+    public boolean matches(Image img) throws IOException {
+        return diff(img) == null;
+    }
+}

@@ -264,7 +264,7 @@ public final class Image implements Closeable {
         Superblock s = committed;
         return new ImageInfo(path == null ? null : path.toString(), s.formatVersion, s.uuid, s.blockSize,
                 s.totalBlocks, s.freeBlocks, s.totalBlocks - s.dataStart, s.fileCount, s.inodeCount, s.txid,
-                s.createdMillis, s.totalBlocks * s.blockSize, dev.allocatedBytes(), s.walStart, s.walBlocks,
+                s.createdMillis, s.totalBlocks * s.blockSize, s.walStart, s.walBlocks,
                 s.bitmapStart, s.bitmapBlocks, s.inodeStart, s.inodeBlocks, s.snapStart, s.snapBlocks, s.dataStart);
     }
 

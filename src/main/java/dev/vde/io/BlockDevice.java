@@ -43,9 +43,6 @@ public interface BlockDevice extends Closeable {
     /** Makes every write so far durable. */
     void sync() throws IOException;
 
-    /** The bytes the device occupies on its medium (a sparse file costs only what was written). */
-    long allocatedBytes() throws IOException;
-
     @Override
     void close() throws IOException;
 

@@ -8,7 +8,6 @@ import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -145,12 +144,6 @@ public final class ChunkedMappedDevice implements BlockDevice {
             // fdatasync also writes back pages dirtied through the shared mappings.
             channel.force(false);
         }
-    }
-
-    @Override
-    public long allocatedBytes() throws IOException {
-        Object blocks = Files.getAttribute(path, "unix:blocks");
-        return blocks instanceof Number ? ((Number) blocks).longValue() * 512 : Files.size(path);
     }
 
     private void requireWritable() {

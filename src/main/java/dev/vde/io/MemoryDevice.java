@@ -126,7 +126,7 @@ public final class MemoryDevice implements BlockDevice {
         // Nothing to do: the heap is the medium.
     }
 
-    @Override
+    /** Bytes of heap holding written chunks. */
     public long allocatedBytes() {
         long n = 0;
         for (byte[] c : chunks) {

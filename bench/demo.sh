@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# A short tour of vde on a scratch image. Run from the repository root after
+# `mvn -B -q -DskipTests package`.
+set -euo pipefail
+jar="$(cd "$(dirname "$0")/.." && pwd)/target/vde.jar"
+vde() { java -jar "$jar" "$@"; }
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+img="$dir/demo.vde"
+
+echo "\$ vde format demo.vde --size 1G"
+vde format "$img" --size 1G
+echo "\$ echo 'hello, vde' | vde write demo.vde greeting.txt"
+echo 'hello, vde' | vde write "$img" greeting.txt
+echo "\$ vde write demo.vde pom.xml --input pom.xml"
+vde write "$img" pom.xml --input "$(dirname "$jar")/../pom.xml"
+echo "\$ printf 'tail' | vde write demo.vde sparse.bin --offset 1M   # leaves a 1 MiB hole"
+printf 'tail' | vde write "$img" sparse.bin --offset 1M
+echo "\$ vde ls -l demo.vde"
+vde ls -l "$img"
+echo "\$ vde cat demo.vde greeting.txt"
+vde cat "$img" greeting.txt
+echo "\$ vde cat demo.vde sparse.bin | wc -c"
+vde cat "$img" sparse.bin | wc -c
+echo "\$ vde mv demo.vde greeting.txt hello.txt && vde rm demo.vde sparse.bin && vde ls demo.vde"
+vde mv "$img" greeting.txt hello.txt
+vde rm "$img" sparse.bin
+vde ls "$img"
+echo "\$ vde info demo.vde"
+vde info "$img"
+echo "\$ vde cat demo.vde missing.txt   # errors are one line with a documented status"
+vde cat "$img" missing.txt || echo "(exit status $?)"
+echo "\$ du -h demo.vde   # the 1 GiB image is sparse"
+du -h "$img" | cut -f1

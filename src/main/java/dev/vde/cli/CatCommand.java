@@ -1,0 +1,28 @@
+package dev.vde.cli;
+
+import dev.vde.image.Image;
+import java.nio.file.Path;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "cat", mixinStandardHelpOptions = true,
+        description = "Write the bytes of file NAME to standard output; holes read as zeros.",
+        footer = {"%nExamples:",
+            "  vde cat disk.vde notes.txt",
+            "  vde cat disk.vde docs.tar | tar x",
+            "  vde cat disk.vde vm.raw | sha256sum"})
+final class CatCommand extends ImageCommand {
+    @Parameters(index = "0", paramLabel = "IMAGE", description = "The image.")
+    Path image;
+
+    @Parameters(index = "1", paramLabel = "NAME", description = "File in the image.")
+    String name;
+
+    @Override
+    public Integer call() throws Exception {
+        try (Image img = open(image, false)) {
+            img.cat(name, io().outChannel());
+        }
+        return ExitCodes.OK;
+    }
+}

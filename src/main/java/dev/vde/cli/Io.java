@@ -1,0 +1,60 @@
+package dev.vde.cli;
+
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.nio.channels.Channels;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The standard streams of one run. A real process uses the file descriptors directly (their
+ * channels let data move without a copy through the heap); tests pass in-memory streams.
+ */
+public final class Io {
+    private final InputStream in;
+    private final OutputStream out;
+    private final PrintWriter text;
+    private final PrintWriter err;
+
+    public Io(InputStream in, OutputStream out, OutputStream err) {
+        this.in = in;
+        this.out = out;
+        this.text = new PrintWriter(new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8), false);
+        this.err = new PrintWriter(new java.io.OutputStreamWriter(err, StandardCharsets.UTF_8), true);
+    }
+
+    public static Io system() {
+        return new Io(new FileInputStream(FileDescriptor.in), new FileOutputStream(FileDescriptor.out),
+                new FileOutputStream(FileDescriptor.err));
+    }
+
+    /** Standard input as a channel. */
+    public ReadableByteChannel inChannel() {
+        return in instanceof FileInputStream ? ((FileInputStream) in).getChannel() : Channels.newChannel(in);
+    }
+
+    /** Standard output as a channel, for data; do not mix with {@link #out()} text. */
+    public WritableByteChannel outChannel() {
+        text.flush();
+        return out instanceof FileOutputStream ? ((FileOutputStream) out).getChannel() : Channels.newChannel(out);
+    }
+
+    public OutputStream outStream() {
+        text.flush();
+        return out;
+    }
+
+    /** Standard output for text; flushed when the command ends. */
+    public PrintWriter out() {
+        return text;
+    }
+
+    public PrintWriter err() {
+        return err;
+    }
+}

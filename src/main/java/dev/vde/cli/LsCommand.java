@@ -1,0 +1,70 @@
+package dev.vde.cli;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.vde.image.FileInfo;
+import dev.vde.image.Image;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "ls", mixinStandardHelpOptions = true,
+        description = {"List the files of the image, sorted by name.",
+            "With -l: inode, size in bytes, extents, data blocks, last modification (UTC) and name.",
+            "With --json: {\"files\": [{\"name\", \"inode\", \"size\", \"extents\", \"blocks\", \"modifyTxid\", "
+                + "\"mtime\"}]}."},
+        footer = {"%nExamples:",
+            "  vde ls disk.vde",
+            "  vde ls -l disk.vde",
+            "  vde ls disk.vde --json | jq -r '.files[] | select(.size > 1048576) | .name'"})
+final class LsCommand extends ImageCommand {
+    @Parameters(index = "0", paramLabel = "IMAGE", description = "The image.")
+    Path image;
+
+    @Option(names = "-l", description = "Long listing.")
+    boolean longFormat;
+
+    @Option(names = "--json", description = "Print one JSON document.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        List<FileInfo> files;
+        try (Image img = open(image, false)) {
+            files = img.list();
+        }
+        PrintWriter out = io().out();
+        if (json) {
+            try (JsonGenerator g = Json.generator(io())) {
+                g.writeStartObject();
+                g.writeArrayFieldStart("files");
+                for (FileInfo f : files) {
+                    g.writeStartObject();
+                    g.writeStringField("name", f.name());
+                    g.writeNumberField("inode", f.inode());
+                    g.writeNumberField("size", f.size());
+                    g.writeNumberField("extents", f.extents());
+                    g.writeNumberField("blocks", f.blocks());
+                    g.writeNumberField("modifyTxid", f.modifyTxid());
+                    g.writeStringField("mtime", Instant.ofEpochMilli(f.mtimeMillis()).toString());
+                    g.writeEndObject();
+                }
+                g.writeEndArray();
+                g.writeEndObject();
+            }
+        } else if (longFormat) {
+            for (FileInfo f : files) {
+                out.printf("%8d %15d %8d %12d %s %s%n", f.inode(), f.size(), f.extents(), f.blocks(),
+                        Instant.ofEpochMilli(f.mtimeMillis()).toString().replaceFirst("\\.\\d+Z$", "Z"), f.name());
+            }
+        } else {
+            for (FileInfo f : files) {
+                out.println(f.name());
+            }
+        }
+        return ExitCodes.OK;
+    }
+}

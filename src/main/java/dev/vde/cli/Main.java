@@ -1,0 +1,110 @@
+package dev.vde.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The {@code vde} command: parses, dispatches to a subcommand and maps failures to exit statuses. */
+@Command(name = "vde",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = "Work with VDE disk images: files mapped by extent trees, atomic commits, "
+                + "copy-on-write data.",
+        subcommands = {FormatCommand.class, WriteCommand.class, CatCommand.class, LsCommand.class,
+            RmCommand.class, MvCommand.class, InfoCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    /** The image a command is working on, named in error messages. */
+    String currentImage;
+    final Io io;
+
+    @Option(names = "--debug", scope = CommandLine.ScopeType.INHERIT,
+            description = "Print a stack trace on errors (also VDE_DEBUG=1).")
+    boolean debug;
+
+    Main(Io io) {
+        this.io = io;
+    }
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(new CommandLine(this), "missing command (see 'vde --help')");
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(Io.system(), args));
+    }
+
+    /** Runs one command line and returns its exit status. */
+    public static int run(Io io, String... args) {
+        try {
+            return commandLine(io).execute(args);
+        } finally {
+            io.out().flush();
+            io.err().flush();
+        }
+    }
+
+    /** A configured command line writing to {@code io}, as tests drive it. */
+    public static CommandLine commandLine(Io io) {
+        Main main = new Main(io);
+        CommandLine cl = new CommandLine(main);
+        cl.setOut(io.out());
+        cl.setErr(io.err());
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        Map<String, String> exitCodes = new LinkedHashMap<>();
+        for (String line : ExitCodes.LIST) {
+            int colon = line.indexOf(':');
+            exitCodes.put(line.substring(0, colon), line.substring(colon + 1));
+        }
+        applyExitCodes(cl, exitCodes);
+        cl.setParameterExceptionHandler((ex, args) -> {
+            PrintWriter err = ex.getCommandLine().getErr();
+            err.println("vde: error: " + ex.getMessage());
+            CommandLine.UnmatchedArgumentException.printSuggestions(ex, err);
+            err.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for more information.");
+            return ExitCodes.USAGE;
+        });
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            ExitCodes.Failure f = ExitCodes.classify(ex);
+            if (f.message() != null) {
+                String where = main.currentImage != null && f.status() == ExitCodes.CORRUPT ? main.currentImage + ": " : "";
+                io.err().println("vde: error: " + where + f.message());
+            }
+            if (main.debug || "1".equals(System.getenv("VDE_DEBUG"))) {
+                ex.printStackTrace(io.err());
+            }
+            return f.status();
+        });
+        return cl;
+    }
+
+    private static void applyExitCodes(CommandLine cl, Map<String, String> codes) {
+        cl.getCommandSpec().usageMessage().exitCodeListHeading("%nExit status:%n").exitCodeList(codes);
+        for (CommandLine sub : cl.getSubcommands().values()) {
+            applyExitCodes(sub, codes);
+        }
+    }
+
+    /** Version of the tool and of the formats it reads and writes. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() throws IOException {
+            Properties p = new Properties();
+            try (InputStream in = Main.class.getResourceAsStream("version.properties")) {
+                if (in != null) {
+                    p.load(in);
+                }
+            }
+            return new String[] {
+                "vde " + p.getProperty("version", "unknown"),
+                "image format: reads and writes version " + dev.vde.format.Superblock.FORMAT_VERSION,
+            };
+        }
+    }
+}

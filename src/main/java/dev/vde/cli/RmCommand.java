@@ -1,0 +1,27 @@
+package dev.vde.cli;
+
+import dev.vde.image.Image;
+import java.nio.file.Path;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "rm", mixinStandardHelpOptions = true,
+        description = "Delete file NAME from the image and free its blocks, in one atomic transaction.",
+        footer = {"%nExamples:",
+            "  vde rm disk.vde old.log",
+            "  vde ls disk.vde | grep '\\.tmp$' | while read -r f; do vde rm disk.vde \"$f\"; done"})
+final class RmCommand extends ImageCommand {
+    @Parameters(index = "0", paramLabel = "IMAGE", description = "The image.")
+    Path image;
+
+    @Parameters(index = "1", paramLabel = "NAME", description = "File to delete.")
+    String name;
+
+    @Override
+    public Integer call() throws Exception {
+        try (Image img = open(image, true)) {
+            img.remove(name);
+        }
+        return ExitCodes.OK;
+    }
+}

@@ -1,0 +1,52 @@
+package dev.vde.cli;
+
+import dev.vde.image.Image;
+import java.nio.channels.FileChannel;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "write", mixinStandardHelpOptions = true,
+        description = {"Write bytes from a host file or standard input into file NAME of the image, creating it if needed.",
+            "The write is one atomic transaction: after a crash the file holds its old or its new content, "
+                + "never a mix. Data goes to new blocks (copy-on-write); writing past the end leaves a hole "
+                + "that reads as zeros."},
+        footer = {"%nExamples:",
+            "  vde write disk.vde vmlinuz --input /boot/vmlinuz",
+            "  tar c docs | vde write disk.vde docs.tar",
+            "  printf 'patch' | vde write disk.vde notes.txt --offset 1M --truncate"})
+final class WriteCommand extends ImageCommand {
+    @Parameters(index = "0", paramLabel = "IMAGE", description = "The image.")
+    Path image;
+
+    @Parameters(index = "1", paramLabel = "NAME", description = "File in the image.")
+    String name;
+
+    @Option(names = {"-i", "--input"}, paramLabel = "FILE", defaultValue = "-",
+            description = "Host file to read, or - for standard input (default).")
+    String input;
+
+    @Option(names = "--offset", defaultValue = "0", converter = SizeConverter.class, paramLabel = "N",
+            description = "Byte offset in NAME to write at (default: 0); suffixes K, M, G, T.")
+    long offset;
+
+    @Option(names = "--truncate", description = "Set the size of NAME to the offset before writing.")
+    boolean truncate;
+
+    @Override
+    public Integer call() throws Exception {
+        try (Image img = open(image, true)) {
+            if ("-".equals(input)) {
+                img.write(name, offset, truncate, io().inChannel());
+            } else {
+                try (ReadableByteChannel in = FileChannel.open(Path.of(input), StandardOpenOption.READ)) {
+                    img.write(name, offset, truncate, in);
+                }
+            }
+        }
+        return ExitCodes.OK;
+    }
+}

@@ -44,6 +44,16 @@ public final class ExitCodes {
     public record Failure(int status, String message) {
     }
 
+    /** An error message as one line: line breaks and other control characters become spaces. */
+    public static String oneLine(String message) {
+        StringBuilder b = new StringBuilder(message.length());
+        for (int i = 0; i < message.length(); i++) {
+            char c = message.charAt(i);
+            b.append(c < 0x20 || c == 0x7f ? ' ' : c);
+        }
+        return b.toString().strip();
+    }
+
     public static Failure classify(Throwable t) {
         Throwable e = t instanceof UncheckedIOException && t.getCause() != null ? t.getCause() : t;
         if (e instanceof CommandLine.ParameterException) {

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import picocli.CommandLine;
@@ -27,13 +28,17 @@ public final class Main implements Runnable {
             description = "Print a stack trace on errors (also VDE_DEBUG=1).")
     boolean debug;
 
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
     Main(Io io) {
         this.io = io;
     }
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(new CommandLine(this), "missing command (see 'vde --help')");
+        // The configured command line (not a new one): its error stream is this run's stderr.
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command");
     }
 
     public static void main(String[] args) {
@@ -64,17 +69,24 @@ public final class Main implements Runnable {
         }
         applyExitCodes(cl, exitCodes);
         cl.setParameterExceptionHandler((ex, args) -> {
-            PrintWriter err = ex.getCommandLine().getErr();
-            err.println("vde: error: " + ex.getMessage());
-            CommandLine.UnmatchedArgumentException.printSuggestions(ex, err);
-            err.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for more information.");
-            return ExitCodes.USAGE;
+            // One line, as for every other error: the hint and any suggestions join the message.
+            StringBuilder msg = new StringBuilder(String.valueOf(ex.getMessage()));
+            if (ex instanceof CommandLine.UnmatchedArgumentException) {
+                List<String> suggestions = ((CommandLine.UnmatchedArgumentException) ex).getSuggestions();
+                if (!suggestions.isEmpty()) {
+                    msg.append(" (did you mean ").append(String.join(" or ", suggestions)).append("?)");
+                }
+            }
+            msg.append(" (see '").append(ex.getCommandLine().getCommandSpec().qualifiedName()).append(" --help')");
+            ex.getCommandLine().getErr().println("vde: error: " + ExitCodes.oneLine(msg.toString()));
+            return ExitCodes.classify(ex).status();
         });
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             ExitCodes.Failure f = ExitCodes.classify(ex);
             if (f.message() != null) {
-                String where = main.currentImage != null && f.status() == ExitCodes.CORRUPT ? main.currentImage + ": " : "";
-                io.err().println("vde: error: " + where + f.message());
+                String where = main.currentImage != null && f.status() == ExitCodes.CORRUPT
+                        && !f.message().contains(main.currentImage) ? main.currentImage + ": " : "";
+                io.err().println("vde: error: " + ExitCodes.oneLine(where + f.message()));
             }
             if (main.debug || "1".equals(System.getenv("VDE_DEBUG"))) {
                 ex.printStackTrace(io.err());

@@ -1,0 +1,218 @@
+package dev.vde.cli;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Runs the packaged jar as real processes: {@code java -jar target/vde.jar ...}. Failsafe runs
+ * it in the integration-test phase of {@code mvn verify}, after {@code package} has built the jar.
+ * Every wait has a timeout; processes still alive at the end of a test are killed.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class JarProcessIT {
+    private static final Path JAR = Path.of(System.getProperty("vde.jar", "target/vde.jar")).toAbsolutePath();
+    private static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+
+    @TempDir
+    Path dir;
+    private final List<Process> started = new ArrayList<>();
+
+    @BeforeAll
+    static void jarExists() {
+        assumeTrue(Files.isRegularFile(JAR), JAR + " does not exist: run 'mvn -B verify' (or package first)");
+    }
+
+    @AfterEach
+    void killLeftovers() throws InterruptedException {
+        for (Process p : started) {
+            if (p.isAlive()) {
+                p.destroyForcibly();
+                p.waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    record Result(int status, String stdout, String stderr) {
+    }
+
+    /** Starts {@code vde args...}; stdout and stderr go to files unless the caller pipes them. */
+    private Process start(ProcessBuilder.Redirect in, ProcessBuilder.Redirect out, ProcessBuilder.Redirect err,
+            String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(JAVA, "-jar", JAR.toString()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(in).redirectOutput(out).redirectError(err);
+        pb.environment().remove("VDE_DEBUG");
+        Process p = pb.start();
+        started.add(p);
+        return p;
+    }
+
+    private int await(Process p, int seconds) throws InterruptedException {
+        assertThat(p.waitFor(seconds, TimeUnit.SECONDS)).as("process finished within %d s", seconds).isTrue();
+        return p.exitValue();
+    }
+
+    private int n;
+
+    private ProcessBuilder.Redirect noInput() throws IOException {
+        return ProcessBuilder.Redirect.from(Files.createFile(dir.resolve("in" + n++)).toFile());
+    }
+
+    /** Runs to completion with stdin from {@code stdin} (or empty), capturing both outputs in files. */
+    private Result vde(Path stdin, String... args) throws Exception {
+        Path out = dir.resolve("out" + n);
+        Path err = dir.resolve("err" + n++);
+        Process p = start(stdin == null ? noInput() : ProcessBuilder.Redirect.from(stdin.toFile()), ProcessBuilder.Redirect.to(out.toFile()),
+                ProcessBuilder.Redirect.to(err.toFile()), args);
+        int status = await(p, 60);
+        return new Result(status, Files.readString(out), Files.readString(err));
+    }
+
+    private static void assertOneLineError(Result r, int status) {
+        assertThat(r.status()).as("status (stderr: %s)", r.stderr()).isEqualTo(status);
+        assertThat(r.stderr()).startsWith("vde: error: ").doesNotContain("\tat ")
+                .doesNotContainPattern("[A-Za-z]+(Exception|Error)\\b");
+        assertThat(r.stderr().lines().count()).isEqualTo(1);
+        assertThat(r.stdout()).isEmpty();
+    }
+
+    private static String sha256(byte[] data) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+    }
+
+    @Test
+    void versionAndUsageErrorFromTheJar() throws Exception {
+        Result v = vde(null, "--version");
+        assertThat(v.status()).isZero();
+        assertThat(v.stdout()).startsWith("vde ").doesNotContain("unknown");
+        assertOneLineError(vde(null, "--bogus"), ExitCodes.USAGE);
+        assertOneLineError(vde(null, "cat", dir.resolve("missing.vde").toString(), "x"), ExitCodes.NOT_FOUND);
+    }
+
+    @Test
+    void fiveMebibytesThroughStdinAndStdout() throws Exception {
+        Path img = dir.resolve("disk.vde");
+        Result f = vde(null, "format", img.toString(), "--size", "64M");
+        assertThat(f.status()).as(f.stderr()).isZero();
+
+        byte[] data = new byte[5 << 20];
+        new Random(5).nextBytes(data);
+        Path err = dir.resolve("write.err");
+        Process w = start(ProcessBuilder.Redirect.PIPE, ProcessBuilder.Redirect.DISCARD,
+                ProcessBuilder.Redirect.to(err.toFile()), "write", img.toString(), "random.bin");
+        try (OutputStream stdin = w.getOutputStream()) {
+            for (int off = 0; off < data.length; off += 65536) {
+                stdin.write(data, off, Math.min(65536, data.length - off));
+            }
+        }
+        assertThat(await(w, 60)).as(Files.readString(err)).isZero();
+
+        Process c = start(noInput(), ProcessBuilder.Redirect.PIPE,
+                ProcessBuilder.Redirect.to(dir.resolve("cat.err").toFile()), "cat", img.toString(), "random.bin");
+        byte[] got;
+        try (InputStream stdout = c.getInputStream()) {
+            got = stdout.readAllBytes();
+        }
+        assertThat(await(c, 60)).isZero();
+        assertThat(Files.readString(dir.resolve("cat.err"))).isEmpty();
+        assertThat(got.length).isEqualTo(data.length);
+        assertThat(sha256(got)).isEqualTo(sha256(data));
+    }
+
+    /** {@code vde cat ... | head -c 100}: the reader goes away; no stack trace, status 141. */
+    @Test
+    void earlyCloseOfStdout() throws Exception {
+        Path img = dir.resolve("disk.vde");
+        assertThat(vde(null, "format", img.toString(), "--size", "64M").status()).isZero();
+        Path big = dir.resolve("big.bin");
+        byte[] data = new byte[4 << 20];
+        new Random(7).nextBytes(data);
+        Files.write(big, data);
+        assertThat(vde(null, "write", img.toString(), "big", "--input", big.toString()).status()).isZero();
+
+        Path err = dir.resolve("cat.err");
+        Process c = start(noInput(), ProcessBuilder.Redirect.PIPE,
+                ProcessBuilder.Redirect.to(err.toFile()), "cat", img.toString(), "big");
+        InputStream stdout = c.getInputStream();
+        byte[] head = stdout.readNBytes(100);
+        stdout.close();
+        int status = await(c, 30);
+        assertThat(head).isEqualTo(java.util.Arrays.copyOf(data, 100));
+        assertThat(Files.readString(err)).as("stderr").isEmpty();
+        assertThat(status).isEqualTo(ExitCodes.BROKEN_PIPE);
+
+        // the same through a shell pipeline, as a user runs it
+        Process sh = new ProcessBuilder("bash", "-c", "set -o pipefail; \"$0\" -jar \"$1\" cat \"$2\" big | head -c 100"
+                + " | wc -c; echo \"status ${PIPESTATUS[0]}\"", JAVA, JAR.toString(), img.toString())
+                .redirectError(ProcessBuilder.Redirect.to(dir.resolve("sh.err").toFile())).start();
+        started.add(sh);
+        String out = new String(sh.getInputStream().readAllBytes(), UTF_8);
+        await(sh, 30);
+        assertThat(out.lines().toList()).containsExactly("100", "status 141");
+        assertThat(Files.readString(dir.resolve("sh.err"))).isEmpty();
+    }
+
+    /**
+     * Two real processes: a {@code write} that holds the exclusive lock while its stdin stays open,
+     * and a second command that must answer 5 at once rather than wait.
+     */
+    @Test
+    void lockedImageAnswersFiveAtOnce() throws Exception {
+        Path img = dir.resolve("disk.vde");
+        assertThat(vde(null, "format", img.toString(), "--size", "16M").status()).isZero();
+        Path seed = Files.writeString(dir.resolve("seed.txt"), "seed");
+        assertThat(vde(null, "write", img.toString(), "seed", "--input", seed.toString()).status()).isZero();
+
+        Path slowErr = dir.resolve("slow.err");
+        Process slow = start(ProcessBuilder.Redirect.PIPE, ProcessBuilder.Redirect.DISCARD,
+                ProcessBuilder.Redirect.to(slowErr.toFile()), "write", img.toString(), "slow");
+        OutputStream slowIn = slow.getOutputStream();
+        slowIn.write("first part ".getBytes(UTF_8));
+        slowIn.flush();
+
+        // wait until the writer holds its lock: a reader then answers 5
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        Result r;
+        do {
+            assertThat(slow.isAlive()).as("writer still running (stderr: %s)", Files.readString(slowErr)).isTrue();
+            r = vde(null, "cat", img.toString(), "seed");
+        } while (r.status() == 0 && System.nanoTime() < deadline);
+        assertOneLineError(r, ExitCodes.CONFLICT);
+        assertThat(r.stderr()).contains("locked");
+
+        long t0 = System.nanoTime();
+        Path other = Files.writeString(dir.resolve("other.txt"), "other");
+        Result w = vde(null, "write", img.toString(), "other", "--input", other.toString());
+        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        assertOneLineError(w, ExitCodes.CONFLICT);
+        assertThat(ms).as("a second writer does not wait for the lock").isLessThan(15_000);
+        assertOneLineError(vde(null, "ls", img.toString()), ExitCodes.CONFLICT);
+
+        slowIn.write("second part".getBytes(UTF_8));
+        slowIn.close();
+        assertThat(await(slow, 30)).as(Files.readString(slowErr)).isZero();
+
+        Result cat = vde(null, "cat", img.toString(), "slow");
+        assertThat(cat.status()).isZero();
+        assertThat(cat.stdout()).isEqualTo("first part second part");
+        assertThat(vde(null, "ls", img.toString()).stdout().lines().toList()).containsExactly("seed", "slow");
+    }
+}

@@ -19,7 +19,8 @@ import java.nio.file.Path;
  * chunk to a few blocks so that every structure crosses chunk boundaries.
  *
  * <p>A 20 TiB image maps nothing until it is used, and the file stays sparse: only written blocks
- * take space on disk.
+ * take space on disk. Metadata blocks are read and written through the mapping; bulk file data
+ * moves through the channel ({@link #fill}, {@link #drain}), which measured faster.
  */
 public final class ChunkedMappedDevice implements BlockDevice {
 
@@ -33,6 +34,8 @@ public final class ChunkedMappedDevice implements BlockDevice {
     private final int chunkShift;
     private final long chunkMask;
     private final MappedByteBuffer[] chunks;
+    private static final int TRANSFER_BYTES = 8 << 20;
+    private ByteBuffer transfer;
 
     public ChunkedMappedDevice(Path path, FileChannel channel, boolean writable, int blockSize, long blockCount,
             int chunkShift) {
@@ -98,32 +101,64 @@ public final class ChunkedMappedDevice implements BlockDevice {
         chunk((int) (pos >>> chunkShift)).put((int) (pos & chunkMask), src, off, blockSize);
     }
 
+    /**
+     * Streams through one reused direct buffer into positional writes on the file channel. This
+     * matched filling the mapping in our measurements and is simpler: a full host disk shows up
+     * as an ordinary IOException ("No space left on device") instead of SIGBUS in a page fault.
+     * The page cache is shared, so the mapping sees the data at once.
+     */
     @Override
     public long fill(ReadableByteChannel in, long block, long length) throws IOException {
         checkRange(block, (length + blockSize - 1) / blockSize);
         requireWritable();
+        ByteBuffer buf = transferBuffer();
         long pos = block * blockSize;
         long done = 0;
-        while (done < length) {
-            long at = pos + done;
-            MappedByteBuffer c = chunk((int) (at >>> chunkShift));
-            int from = (int) (at & chunkMask);
-            int n = (int) Math.min(length - done, c.capacity() - from);
-            ByteBuffer slice = c.slice(from, n);
-            while (slice.hasRemaining()) {
-                if (in.read(slice) < 0) {
-                    return done + slice.position();
+        boolean eof = false;
+        while (done < length && !eof) {
+            buf.clear().limit((int) Math.min(buf.capacity(), length - done));
+            while (buf.hasRemaining()) {
+                if (in.read(buf) < 0) {
+                    eof = true;
+                    break;
                 }
             }
-            done += n;
+            buf.flip();
+            while (buf.hasRemaining()) {
+                done += channel.write(buf, pos + done);
+            }
         }
         return done;
     }
 
+    private ByteBuffer transferBuffer() {
+        if (transfer == null) {
+            transfer = ByteBuffer.allocateDirect(TRANSFER_BYTES);
+        }
+        return transfer;
+    }
+
+    /**
+     * Sends file data with {@code transferTo}: sendfile(2) to a pipe or file descriptor, the
+     * fastest way out of the page cache on Java 17 (as fast as cat(1) in our measurements).
+     */
     @Override
     public void drain(long block, long length, WritableByteChannel out) throws IOException {
         checkRange(block, (length + blockSize - 1) / blockSize);
         long pos = block * blockSize;
+        long done = 0;
+        while (done < length) {
+            long n = channel.transferTo(pos + done, length - done, out);
+            if (n <= 0) {
+                // transferTo gives up on some channels; finish through the mapping.
+                drainMapped(pos + done, length - done, out);
+                return;
+            }
+            done += n;
+        }
+    }
+
+    private void drainMapped(long pos, long length, WritableByteChannel out) throws IOException {
         long done = 0;
         while (done < length) {
             long at = pos + done;

@@ -20,10 +20,13 @@ import java.util.Random;
  * (as a page cache would), until {@code sync()} moves them to the medium.
  *
  * <p>Every {@link #write} call is one write point; every {@link #fill} call is one write point
- * per block that receives data, so a bulk fill can be cut in the middle. At write point
- * {@code crashAt} (counted from 0) the device throws {@link SimulatedCrash} <em>before</em>
- * performing that write and refuses every later call. {@link #recover} then builds what a fresh
- * process would find on the medium: the durable state plus some selection of the unsynced writes.
+ * per block that receives data, so a bulk fill can be cut in the middle. Crash point {@code N}
+ * (counted from 0) is reached once {@code N} writes were performed: the device throws
+ * {@link SimulatedCrash} at the next write, <em>before</em> performing it, or at the next
+ * {@link #sync()}, before anything of it happens (the power going during a sync: without this,
+ * the writes issued just before a sync would never be seen unsynced). From then on it refuses
+ * every call. {@link #recover} then builds what a fresh process would find on the medium: the
+ * durable state plus some selection of the unsynced writes.
  */
 public final class CrashingDevice implements BlockDevice {
 
@@ -67,7 +70,8 @@ public final class CrashingDevice implements BlockDevice {
 
     /**
      * @param medium  the durable state; it is modified by {@link #sync()}, so pass a copy
-     * @param crashAt the write point (0-based) at which to crash, or {@code Long.MAX_VALUE} for never
+     * @param crashAt the crash point: crash at the first write or sync after this many writes, or
+     *                {@code Long.MAX_VALUE} for never
      */
     public CrashingDevice(MemoryDevice medium, long crashAt) {
         this.medium = medium;
@@ -80,7 +84,7 @@ public final class CrashingDevice implements BlockDevice {
         return new CrashingDevice(medium, Long.MAX_VALUE);
     }
 
-    /** Write points passed so far (the one that crashed is not counted). */
+    /** Writes performed so far (one that crashed is not counted). */
     public long writePoints() {
         return writePoints;
     }
@@ -205,6 +209,10 @@ public final class CrashingDevice implements BlockDevice {
     @Override
     public void sync() {
         alive();
+        if (writePoints == crashAt) {
+            crashed = true;
+            throw new SimulatedCrash("simulated crash in the sync after write point " + crashAt);
+        }
         for (PendingWrite w : pending) {
             medium.write(w.block(), w.data(), 0);
         }

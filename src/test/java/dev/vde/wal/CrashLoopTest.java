@@ -110,7 +110,8 @@ class CrashLoopTest {
             }
             int cases = 0;
             Arrays.fill(tally, 0);
-            for (long n = 0; n <= w; n++) {
+            // Crash points 0..w: cut before write n, or in the sync following it; w + 1 runs to the end.
+            for (long n = 0; n <= w + 1; n++) {
                 for (Mode mode : Mode.values()) {
                     long seed = SEED ^ (bs * 1_000_003L) ^ (ci * 7_919L << 32) ^ (n * 31 + mode.ordinal());
                     String ctx = String.format("bs=%d cmd='%s' crashAt=%d/%d mode=%s seed=%d", bs, c.name(), n, w,
@@ -124,7 +125,7 @@ class CrashLoopTest {
                 }
             }
             total += cases;
-            System.out.printf("CrashLoopTest bs=%d %-45s write points=%4d crash points=%4d cases=%5d"
+            System.out.printf("CrashLoopTest bs=%d %-45s writes=%4d crash points=%4d (+ clean end) cases=%5d"
                     + " (before=%d after=%d) replay crashes=%d spilled=%s %5d ms%n", bs, c.name(), w, w + 1, cases,
                     tally[0], tally[1], tally[2], spilled, (System.nanoTime() - tc) / 1_000_000);
             total += tally[2];
@@ -148,7 +149,7 @@ class CrashLoopTest {
         } catch (SimulatedCrash e) {
             crashed = true;
         }
-        assertThat(crashed).as("%s: crashed", ctx).isEqualTo(n < w);
+        assertThat(crashed).as("%s: crashed", ctx).isEqualTo(n <= w);
         MemoryDevice recovered = dev.recover(mode, new Random(seed));
         MemoryDevice untouched = recovered.copy();
 
@@ -193,8 +194,11 @@ class CrashLoopTest {
         CrashingDevice probe = CrashingDevice.counting(recovered.copy());
         Image.open(probe, true).close();
         long r = probe.writePoints();
+        if (r == 0) {
+            return; // nothing to replay
+        }
         Random rnd = new Random(seed);
-        for (long k = 0; k < r; k++) {
+        for (long k = 0; k <= r; k++) {
             for (Mode m2 : new Mode[] {Mode.RANDOM_SUBSET, Mode.TORN_AT_CRASH}) {
                 String ctx2 = ctx + " then replay crashAt=" + k + "/" + r + " mode=" + m2;
                 CrashingDevice d2 = new CrashingDevice(recovered.copy(), k);

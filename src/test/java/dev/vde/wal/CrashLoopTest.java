@@ -1,0 +1,302 @@
+package dev.vde.wal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.vde.format.Superblock;
+import dev.vde.image.Image;
+import dev.vde.io.MemoryDevice;
+import dev.vde.testutil.CrashingDevice;
+import dev.vde.testutil.CrashingDevice.Mode;
+import dev.vde.testutil.CrashingDevice.SimulatedCrash;
+import dev.vde.testutil.Model;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.channels.Channels;
+import java.nio.channels.ReadableByteChannel;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.function.Consumer;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Every mutating command is atomic: cut the device at every write point of the command, let the
+ * unsynced writes survive in every way {@link Mode} describes, and the image must open (replaying
+ * the log, or overlaying it for a reader) to exactly the state before or exactly the state after
+ * the command, with a matching free block count, and stay usable.
+ */
+class CrashLoopTest {
+    private static final long SEED = 0xC0FFEE;
+
+    @FunctionalInterface
+    interface Op {
+        void run(Image img) throws IOException;
+    }
+
+    /** A command, how it changes the model, and whether its log must spill out of the WAL region. */
+    record Command(String name, Op op, Consumer<Model> effect, boolean mustSpill) {
+    }
+
+    /** The starting image. */
+    record Start(MemoryDevice medium, Model model, long freeBlocks) {
+    }
+
+    private enum State { BEFORE, AFTER }
+
+    @ParameterizedTest(name = "block size {0}")
+    @ValueSource(ints = {512, 4096})
+    void everyCommandIsAtomicAtEveryWritePoint(int bs) throws Exception {
+        long t0 = System.nanoTime();
+        // 512: 1 MiB, 4096: 4 MiB; both give the smallest WAL region (8 blocks: header + 7 slots).
+        long blocks = bs == 512 ? 2048 : 1024;
+        int holes = bs == 512 ? 60 : 200;
+        int bigBlocks = bs == 512 ? 50 : 180;
+        Start start = build(bs, blocks, holes);
+        Random data = new Random(SEED + bs);
+
+        List<Command> commands = new ArrayList<>();
+        byte[] overwrite = bytes(data, 3 * bs);
+        commands.add(new Command("write a (overwrite part + extend)",
+                img -> img.write("a", 2L * bs + 50, false, ch(overwrite)),
+                m -> m.write("a", 2L * bs + 50, overwrite, false), false));
+        byte[] fresh = bytes(data, 6 * bs + 123);
+        commands.add(new Command("write new (create, several blocks)",
+                img -> img.write("new", 0, false, ch(fresh)),
+                m -> m.write("new", 0, fresh, false), false));
+        byte[] trunc = bytes(data, 2 * bs);
+        commands.add(new Command("write b --truncate",
+                img -> img.write("b", bs + 10, true, ch(trunc)),
+                m -> m.write("b", bs + 10, trunc, true), false));
+        byte[] big = bytes(data, bigBlocks * bs + 1);
+        commands.add(new Command("write big (log spills out of the WAL region)",
+                img -> img.write("big", 0, false, ch(big)),
+                m -> m.write("big", 0, big, false), true));
+        commands.add(new Command("rm frag (file with an extent tree)",
+                img -> img.remove("frag"),
+                m -> m.files.remove("frag"), false));
+        commands.add(new Command("mv --force a b (replaces b)",
+                img -> img.rename("a", "b", true),
+                m -> m.files.put("b", m.files.remove("a")), false));
+        long cut = (long) holes * bs + 77;
+        commands.add(new Command("truncate frag (shrink a tree)",
+                img -> img.truncate("frag", cut),
+                m -> m.files.put("frag", Arrays.copyOf(m.files.get("frag"), (int) cut)), false));
+
+        List<String> failures = new ArrayList<>();
+        long total = 0;
+        for (int ci = 0; ci < commands.size(); ci++) {
+            Command c = commands.get(ci);
+            long tc = System.nanoTime();
+            Model after = start.model().copy();
+            c.effect().accept(after);
+
+            // Clean run: count the write points and record the after-state's free count.
+            CrashingDevice clean = CrashingDevice.counting(start.medium().copy());
+            long freeAfter;
+            boolean spilled;
+            try (Image img = Image.open(clean, true)) {
+                c.op().run(img);
+                assertThat(after.diff(img)).as("bs=%d %s: clean run", bs, c.name()).isNull();
+                freeAfter = img.info().freeBlocks();
+                spilled = spilled(clean, img.superblock());
+            }
+            long w = clean.writePoints();
+            if (c.mustSpill()) {
+                assertThat(spilled).as("bs=%d %s: the log must spill into scratch blocks", bs, c.name()).isTrue();
+            }
+            int cases = 0;
+            Arrays.fill(tally, 0);
+            // Crash points 0..w: cut before write n, or in the sync following it; w + 1 runs to the end.
+            for (long n = 0; n <= w + 1; n++) {
+                for (Mode mode : Mode.values()) {
+                    long seed = SEED ^ (bs * 1_000_003L) ^ (ci * 7_919L << 32) ^ (n * 31 + mode.ordinal());
+                    String ctx = String.format("bs=%d cmd='%s' crashAt=%d/%d mode=%s seed=%d", bs, c.name(), n, w,
+                            mode, seed);
+                    try {
+                        crashAndCheck(c, start, after, freeAfter, n, w, mode, seed, ctx);
+                    } catch (Throwable e) {
+                        failures.add(ctx + ": " + describe(e));
+                    }
+                    cases++;
+                }
+            }
+            total += cases;
+            System.out.printf("CrashLoopTest bs=%d %-45s writes=%4d crash points=%4d (+ clean end) cases=%5d"
+                    + " (before=%d after=%d) replay crashes=%d spilled=%s %5d ms%n", bs, c.name(), w, w + 1, cases,
+                    tally[0], tally[1], tally[2], spilled, (System.nanoTime() - tc) / 1_000_000);
+            total += tally[2];
+        }
+        System.out.printf("CrashLoopTest bs=%d: %d cases in %d ms, %d failures%n", bs, total,
+                (System.nanoTime() - t0) / 1_000_000, failures.size());
+        assertThat(failures).as("crash cases that were not atomic (first 15):%n%s",
+                String.join("\n", failures.subList(0, Math.min(15, failures.size())))).isEmpty();
+    }
+
+    /** Outcomes of the current command: recovered to before, to after, crashes cut into replay. */
+    private final long[] tally = new long[3];
+
+    private void crashAndCheck(Command c, Start start, Model after, long freeAfter, long n, long w, Mode mode,
+            long seed, String ctx) throws IOException {
+        CrashingDevice dev = new CrashingDevice(start.medium().copy(), n);
+        boolean crashed = false;
+        try {
+            Image img = Image.open(dev, true);
+            c.op().run(img);
+        } catch (SimulatedCrash e) {
+            crashed = true;
+        }
+        assertThat(crashed).as("%s: crashed", ctx).isEqualTo(n <= w);
+        MemoryDevice recovered = dev.recover(mode, new Random(seed));
+        MemoryDevice untouched = recovered.copy();
+
+        // A writer replays the log.
+        State state;
+        try (Image img = Image.open(recovered, true)) {
+            state = classify(img, start.model(), after, ctx);
+            tally[state.ordinal()]++;
+            Model expected = state == State.BEFORE ? start.model().copy() : after.copy();
+            long free = img.info().freeBlocks();
+            assertThat(free).as("%s: free blocks in state %s", ctx, state)
+                    .isEqualTo(state == State.BEFORE ? start.freeBlocks() : freeAfter);
+            // ... and the image stays usable.
+            byte[] more = bytes(new Random(seed), 2 * start.medium().blockSize() + 5);
+            img.write("post", 0, true, ch(more));
+            expected.write("post", 0, more, true);
+            assertThat(expected.diff(img)).as("%s: after a further write", ctx).isNull();
+        }
+
+        // A reader must see the same state without writing (any write would hit the crash point 0).
+        CrashingDevice guard = new CrashingDevice(untouched, 0);
+        try (Image ro = Image.open(guard, false)) {
+            State roState = classify(ro, start.model(), after, ctx + " (read-only)");
+            assertThat(roState).as("%s: read-only open sees another state than the writer", ctx).isEqualTo(state);
+            assertThat(ro.info().freeBlocks()).as("%s: read-only free blocks", ctx)
+                    .isEqualTo(state == State.BEFORE ? start.freeBlocks() : freeAfter);
+        } catch (SimulatedCrash e) {
+            throw new AssertionError(ctx + ": read-only open wrote to the device", e);
+        }
+
+        if (mode == Mode.KEEP_ALL) {
+            crashDuringReplay(untouched, start, after, freeAfter, seed, ctx);
+        }
+    }
+
+    /**
+     * Recovery is itself a sequence of writes: cut the replay of a committed log at each of its
+     * write points; the next open must still end in the after-state.
+     */
+    private void crashDuringReplay(MemoryDevice recovered, Start start, Model after, long freeAfter, long seed,
+            String ctx) throws IOException {
+        CrashingDevice probe = CrashingDevice.counting(recovered.copy());
+        Image.open(probe, true).close();
+        long r = probe.writePoints();
+        if (r == 0) {
+            return; // nothing to replay
+        }
+        Random rnd = new Random(seed);
+        for (long k = 0; k <= r; k++) {
+            for (Mode m2 : new Mode[] {Mode.RANDOM_SUBSET, Mode.TORN_AT_CRASH}) {
+                String ctx2 = ctx + " then replay crashAt=" + k + "/" + r + " mode=" + m2;
+                CrashingDevice d2 = new CrashingDevice(recovered.copy(), k);
+                boolean crashed = false;
+                try {
+                    Image.open(d2, true);
+                } catch (SimulatedCrash e) {
+                    crashed = true;
+                }
+                assertThat(crashed).as("%s: crashed", ctx2).isTrue();
+                try (Image img = Image.open(d2.recover(m2, rnd), true)) {
+                    assertThat(classify(img, start.model(), after, ctx2)).as(ctx2).isEqualTo(State.AFTER);
+                    assertThat(img.info().freeBlocks()).as("%s: free blocks", ctx2).isEqualTo(freeAfter);
+                }
+                tally[2]++;
+            }
+        }
+    }
+
+    private static State classify(Image img, Model before, Model after, String ctx) throws IOException {
+        String dBefore = before.diff(img);
+        if (dBefore == null) {
+            return State.BEFORE;
+        }
+        String dAfter = after.diff(img);
+        if (dAfter == null) {
+            return State.AFTER;
+        }
+        throw new AssertionError(ctx + ": content is neither before (" + dBefore + ") nor after (" + dAfter + ")");
+    }
+
+    /** Whether the last commit's log (still in the WAL header) used blocks outside the WAL region. */
+    private static boolean spilled(CrashingDevice dev, Superblock sb) throws IOException {
+        int bs = dev.blockSize();
+        byte[] b = new byte[bs];
+        dev.read(sb.walStart, b, 0);
+        WalCodec.Header h = WalCodec.decodeHeader(b, sb.walStart);
+        long walEnd = sb.walStart + sb.walBlocks;
+        boolean out = false;
+        long d = h.firstDescriptor();
+        for (long i = 0; i < h.descriptorCount(); i++) {
+            out |= d < sb.walStart || d >= walEnd;
+            dev.read(d, b, 0);
+            WalCodec.Descriptor desc = WalCodec.decodeDescriptor(b, d);
+            for (WalCodec.Entry e : desc.entries()) {
+                out |= e.logBlock() < sb.walStart || e.logBlock() >= walEnd;
+            }
+            d = desc.next();
+        }
+        return out;
+    }
+
+    /**
+     * a and b: small files; frag: one block every other block, interleaved on the medium with a
+     * file that is then removed, so frag has an extent tree and free space is full of 1-block holes.
+     */
+    private static Start build(int bs, long blocks, int holes) throws IOException {
+        MemoryDevice dev = new MemoryDevice(bs, blocks);
+        Image.format(dev, 0);
+        Model model = new Model();
+        Random rnd = new Random(SEED * bs);
+        long free;
+        try (Image img = Image.open(dev, true)) {
+            write(img, model, "a", 0, bytes(rnd, 3 * bs + 100), false);
+            write(img, model, "b", 0, bytes(rnd, 5 * bs + 7), false);
+            for (int i = 0; i < holes; i++) {
+                write(img, model, "frag", 2L * i * bs, bytes(rnd, bs), false);
+                write(img, model, "pad", 2L * i * bs, bytes(rnd, bs), false);
+            }
+            img.remove("pad");
+            model.files.remove("pad");
+            assertThat(img.extents("frag").tree()).as("frag keeps its extents in a tree").isNotNull();
+            assertThat(img.stat("frag").extents()).isGreaterThan(4);
+            assertThat(model.diff(img)).isNull();
+            free = img.info().freeBlocks();
+        }
+        return new Start(dev, model, free);
+    }
+
+    private static void write(Image img, Model m, String name, long off, byte[] data, boolean trunc) throws IOException {
+        img.write(name, off, trunc, ch(data));
+        m.write(name, off, data, trunc);
+    }
+
+    private static byte[] bytes(Random rnd, int n) {
+        byte[] b = new byte[n];
+        rnd.nextBytes(b);
+        return b;
+    }
+
+    private static ReadableByteChannel ch(byte[] data) {
+        return Channels.newChannel(new ByteArrayInputStream(data));
+    }
+
+    private static String describe(Throwable e) {
+        StringWriter sw = new StringWriter();
+        e.printStackTrace(new PrintWriter(sw));
+        String[] lines = sw.toString().split("\n");
+        return String.join("\n    ", Arrays.copyOf(lines, Math.min(lines.length, 6)));
+    }
+}

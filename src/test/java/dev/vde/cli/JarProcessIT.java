@@ -170,6 +170,19 @@ class JarProcessIT {
         assertThat(Files.readString(dir.resolve("sh.err"))).isEmpty();
     }
 
+    /** True if some process holds a POSIX write lock on {@code file} (Linux /proc/locks). */
+    private static boolean exclusivelyLocked(Path file) throws IOException {
+        long ino = ((Number) Files.getAttribute(file, "unix:ino")).longValue();
+        for (String line : Files.readAllLines(Path.of("/proc/locks"))) {
+            String[] f = line.trim().split("\\s+");
+            // "1: POSIX  ADVISORY  WRITE 1234 fd:01:5678 0 EOF"
+            if (f.length >= 6 && f[1].equals("POSIX") && f[3].equals("WRITE") && f[5].endsWith(":" + ino)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /**
      * Two real processes: a {@code write} that holds the exclusive lock while its stdin stays open,
      * and a second command that must answer 5 at once rather than wait.
@@ -188,13 +201,16 @@ class JarProcessIT {
         slowIn.write("first part ".getBytes(UTF_8));
         slowIn.flush();
 
-        // wait until the writer holds its lock: a reader then answers 5
+        // Wait until the writer holds its lock. Probing with another vde process would race: a
+        // probe holding its shared lock at the writer's start makes the writer fail with 5.
+        // /proc/locks shows the lock without taking one.
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        Result r;
-        do {
+        while (!exclusivelyLocked(img)) {
             assertThat(slow.isAlive()).as("writer still running (stderr: %s)", Files.readString(slowErr)).isTrue();
-            r = vde(null, "cat", img.toString(), "seed");
-        } while (r.status() == 0 && System.nanoTime() < deadline);
+            assertThat(System.nanoTime()).as("writer took its lock within 30 s").isLessThan(deadline);
+            Thread.sleep(20);
+        }
+        Result r = vde(null, "cat", img.toString(), "seed");
         assertOneLineError(r, ExitCodes.CONFLICT);
         assertThat(r.stderr()).contains("locked");
 

@@ -56,7 +56,17 @@ class JarProcessIT {
     /** Starts {@code vde args...}; stdout and stderr go to files unless the caller pipes them. */
     private Process start(ProcessBuilder.Redirect in, ProcessBuilder.Redirect out, ProcessBuilder.Redirect err,
             String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(JAVA, "-jar", JAR.toString()));
+        return startWithHeap(null, in, out, err, args);
+    }
+
+    /** As {@link #start}, with the JVM's maximum heap set when {@code maxHeap} is not null. */
+    private Process startWithHeap(String maxHeap, ProcessBuilder.Redirect in, ProcessBuilder.Redirect out,
+            ProcessBuilder.Redirect err, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(JAVA));
+        if (maxHeap != null) {
+            cmd.add("-Xmx" + maxHeap);
+        }
+        cmd.addAll(List.of("-jar", JAR.toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(in).redirectOutput(out).redirectError(err);
         pb.environment().remove("VDE_DEBUG");
@@ -135,6 +145,43 @@ class JarProcessIT {
         assertThat(Files.readString(dir.resolve("cat.err"))).isEmpty();
         assertThat(got.length).isEqualTo(data.length);
         assertThat(sha256(got)).isEqualTo(sha256(data));
+    }
+
+    /**
+     * Streaming: 300 MiB go through {@code write} from stdin and back through {@code cat} in JVMs
+     * limited to a 32 MiB heap. Holding the data anywhere in the heap would fail.
+     */
+    @Test
+    void writeAndCatStreamWithAFlatHeap() throws Exception {
+        Path img = dir.resolve("disk.vde");
+        assertThat(vde(null, "format", img.toString(), "--size", "512M").status()).isZero();
+        MessageDigest sent = MessageDigest.getInstance("SHA-256");
+        Path err = dir.resolve("write.err");
+        Process w = startWithHeap("32m", ProcessBuilder.Redirect.PIPE, ProcessBuilder.Redirect.DISCARD,
+                ProcessBuilder.Redirect.to(err.toFile()), "write", img.toString(), "big.bin");
+        Random rnd = new Random(3);
+        byte[] piece = new byte[1 << 20];
+        try (OutputStream stdin = w.getOutputStream()) {
+            for (int i = 0; i < 300; i++) {
+                rnd.nextBytes(piece);
+                sent.update(piece);
+                stdin.write(piece);
+            }
+        }
+        assertThat(await(w, 120)).as(Files.readString(err)).isZero();
+
+        Process c = startWithHeap("32m", noInput(), ProcessBuilder.Redirect.PIPE,
+                ProcessBuilder.Redirect.to(dir.resolve("cat.err").toFile()), "cat", img.toString(), "big.bin");
+        MessageDigest got = MessageDigest.getInstance("SHA-256");
+        long total = 0;
+        try (InputStream stdout = c.getInputStream()) {
+            for (int n; (n = stdout.read(piece)) > 0; total += n) {
+                got.update(piece, 0, n);
+            }
+        }
+        assertThat(await(c, 120)).as(Files.readString(dir.resolve("cat.err"))).isZero();
+        assertThat(total).isEqualTo(300L << 20);
+        assertThat(got.digest()).isEqualTo(sent.digest());
     }
 
     /** {@code vde cat ... | head -c 100}: the reader goes away; no stack trace, status 141. */

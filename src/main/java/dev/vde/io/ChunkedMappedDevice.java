@@ -111,6 +111,9 @@ public final class ChunkedMappedDevice implements BlockDevice {
     public long fill(ReadableByteChannel in, long block, long length) throws IOException {
         checkRange(block, (length + blockSize - 1) / blockSize);
         requireWritable();
+        if (in instanceof FileChannel) {
+            return fillFromFile((FileChannel) in, block * blockSize, length);
+        }
         ByteBuffer buf = transferBuffer();
         long pos = block * blockSize;
         long done = 0;
@@ -128,6 +131,25 @@ public final class ChunkedMappedDevice implements BlockDevice {
                 done += channel.write(buf, pos + done);
             }
         }
+        return done;
+    }
+
+    /**
+     * From a regular file, {@code transferTo} copies inside the kernel (sendfile), with no pass
+     * through user memory. It writes at the target channel's position, which nothing else uses.
+     */
+    private long fillFromFile(FileChannel in, long pos, long length) throws IOException {
+        long src = in.position();
+        long done = 0;
+        while (done < length) {
+            channel.position(pos + done);
+            long n = in.transferTo(src + done, length - done, channel);
+            if (n <= 0) {
+                break;
+            }
+            done += n;
+        }
+        in.position(src + done);
         return done;
     }
 

@@ -98,6 +98,27 @@ abstract class BlockDeviceContract {
     }
 
     @Test
+    void fillFromAFileChannelStartsAtItsPositionAndAdvancesIt(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+            throws Exception {
+        byte[] data = new byte[7 * 512 + 300];
+        new Random(3).nextBytes(data);
+        java.nio.file.Path src = java.nio.file.Files.write(tmp.resolve("src"), data);
+        try (BlockDevice d = create(512, 64);
+                java.nio.channels.FileChannel in = java.nio.channels.FileChannel.open(src)) {
+            in.position(1000);
+            long n = d.fill(in, 2, 40L * 512);
+            assertThat(n).as("stops at end of file").isEqualTo(data.length - 1000);
+            assertThat(in.position()).isEqualTo(data.length);
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            d.drain(2, n, Channels.newChannel(out));
+            assertThat(out.toByteArray()).isEqualTo(Arrays.copyOfRange(data, 1000, data.length));
+            in.position(0);
+            assertThat(d.fill(in, 30, 512)).as("stops at the length").isEqualTo(512);
+            assertThat(in.position()).isEqualTo(512);
+        }
+    }
+
+    @Test
     void outOfRangeAccessIsRefused() throws Exception {
         try (BlockDevice d = create(512, 16)) {
             byte[] b = new byte[512];

@@ -111,7 +111,7 @@ public final class ChunkedMappedDevice implements BlockDevice {
     public long fill(ReadableByteChannel in, long block, long length) throws IOException {
         checkRange(block, (length + blockSize - 1) / blockSize);
         requireWritable();
-        if (in instanceof FileChannel) {
+        if (in instanceof FileChannel && isSeekable((FileChannel) in)) {
             return fillFromFile((FileChannel) in, block * blockSize, length);
         }
         ByteBuffer buf = transferBuffer();
@@ -151,6 +151,16 @@ public final class ChunkedMappedDevice implements BlockDevice {
         }
         in.position(src + done);
         return done;
+    }
+
+    /** Standard input is a FileChannel even when it is a pipe, which has no position. */
+    private static boolean isSeekable(FileChannel in) {
+        try {
+            in.position();
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private ByteBuffer transferBuffer() {

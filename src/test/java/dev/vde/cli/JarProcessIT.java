@@ -145,6 +145,19 @@ class JarProcessIT {
         assertThat(Files.readString(dir.resolve("cat.err"))).isEmpty();
         assertThat(got.length).isEqualTo(data.length);
         assertThat(sha256(got)).isEqualTo(sha256(data));
+
+        // stdin redirected from a file is a seekable channel (copied with sendfile), a pipe is not
+        Path file = Files.write(dir.resolve("redirected.bin"), data);
+        Result r = vde(file, "write", img.toString(), "redirected.bin");
+        assertThat(r.status()).as(r.stderr()).isZero();
+        Process c2 = start(noInput(), ProcessBuilder.Redirect.PIPE, ProcessBuilder.Redirect.DISCARD, "cat",
+                img.toString(), "redirected.bin");
+        byte[] again;
+        try (InputStream stdout = c2.getInputStream()) {
+            again = stdout.readAllBytes();
+        }
+        assertThat(await(c2, 60)).isZero();
+        assertThat(sha256(again)).isEqualTo(sha256(data));
     }
 
     /**

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # A short tour of vde on a scratch image. Run from the repository root after
-# `mvn -B -q -DskipTests package`.
+# `mvn -B -q -DskipTests package`: src/demo/demo.sh
 set -euo pipefail
-jar="$(cd "$(dirname "$0")/.." && pwd)/target/vde.jar"
+jar="$(cd "$(dirname "$0")/../.." && pwd)/target/vde.jar"
 vde() { java -jar "$jar" "$@"; }
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT

@@ -3,6 +3,8 @@ package dev.vde.cli;
 import dev.vde.image.Image;
 import java.nio.channels.FileChannel;
 import java.nio.channels.ReadableByteChannel;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import picocli.CommandLine.Command;
@@ -42,7 +44,11 @@ final class WriteCommand extends ImageCommand {
             if ("-".equals(input)) {
                 img.write(name, offset, truncate, io().inChannel());
             } else {
-                try (ReadableByteChannel in = FileChannel.open(Path.of(input), StandardOpenOption.READ)) {
+                Path from = Path.of(input);
+                if (Files.isDirectory(from)) {
+                    throw new FileSystemException(input, null, "is a directory");
+                }
+                try (ReadableByteChannel in = FileChannel.open(from, StandardOpenOption.READ)) {
                     img.write(name, offset, truncate, in);
                 }
             }

@@ -172,7 +172,7 @@ public final class SuperblockCodec {
             bad = "inode counters out of range";
         } else if (s.bitmapHighWater < 1 || s.bitmapHighWater > s.bitmapBlocks) {
             bad = "bitmap high-water mark out of range";
-        } else if (s.nameHeight < 0 || s.nameHeight > 32 || (s.nameRoot == 0) != (s.nameHeight == 0)
+        } else if (s.nameHeight < 0 || s.nameHeight > dev.vde.btree.NodeCodec.MAX_LEVEL + 1 || (s.nameRoot == 0) != (s.nameHeight == 0)
                 || (s.nameRoot != 0 && (s.nameRoot < s.dataStart || s.nameRoot >= s.totalBlocks))) {
             bad = "name index root out of range";
         }

@@ -40,6 +40,7 @@ final class FileData {
     /** Writes everything {@code in} yields at {@code offset}; returns the byte count. */
     long write(FileExtents map, long offset, ReadableByteChannel in) throws IOException {
         Inode ino = map.inode();
+        checkFileSize(offset);
         long pos = offset;
         long hint = hintFor(map, offset);
         if (pos % bs != 0) {
@@ -51,6 +52,7 @@ final class FileData {
             if (n == 0) {
                 return 0;
             }
+            checkFileSize(pos + n);
             long b = tx.allocator().allocateOne(hint);
             dev.write(b, buf, 0);
             map.punch(blockStart, blockStart + bs);
@@ -64,10 +66,17 @@ final class FileData {
         }
         long runBlocks = Math.max(1, RUN_BYTES / bs);
         while (true) {
-            checkFileSize(pos + bs);
-            Run run = tx.allocator().allocate(hint, runBlocks);
+            // Never read past the largest file size: the run stops there.
+            long room = InodeCodec.MAX_FILE_SIZE - pos;
+            if (room <= 0) {
+                if (readFully(in, new byte[1], 0, 1) > 0) {
+                    throw new IllegalArgumentException("file would exceed the largest size, 2^62 bytes");
+                }
+                break;
+            }
+            Run run = tx.allocator().allocate(hint, Math.min(runBlocks, (room + bs - 1) / bs));
             long capacity = run.length() * bs;
-            long n = dev.fill(in, run.start(), capacity);
+            long n = dev.fill(in, run.start(), Math.min(capacity, room));
             long used = (n + bs - 1) / bs;
             tx.allocator().release(run.start() + used, run.length() - used);
             if (n == 0) {
@@ -89,16 +98,17 @@ final class FileData {
             pos += n;
             ino.size = Math.max(ino.size, pos);
             hint = run.start() + used;
-            if (n < capacity) {
+            if (n < Math.min(capacity, room)) {
                 break;
             }
         }
         return pos - offset;
     }
 
+    /** Refuses a size or offset past the largest file, before anything is committed. */
     private static void checkFileSize(long end) {
         if (end > InodeCodec.MAX_FILE_SIZE || end < 0) {
-            throw new IllegalArgumentException("file would exceed the largest size, 2^62 bytes");
+            throw new IllegalArgumentException("file would exceed the largest size, 2^62 bytes (4 EiB)");
         }
     }
 

@@ -4,10 +4,12 @@ import dev.vde.error.ConflictException;
 import dev.vde.error.ImageLockedException;
 import dev.vde.error.NoSpaceException;
 import dev.vde.error.NotFoundException;
+import dev.vde.format.BlockTrailer;
 import dev.vde.format.CorruptImageException;
 import dev.vde.format.Geometry;
 import dev.vde.format.Superblock;
 import dev.vde.format.SuperblockCodec;
+import dev.vde.format.Tag;
 import dev.vde.format.UnsupportedFormatException;
 import dev.vde.inode.FileExtents;
 import dev.vde.inode.Inode;
@@ -20,7 +22,6 @@ import dev.vde.wal.Transaction;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.RandomAccessFile;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -71,16 +72,16 @@ public final class Image implements Closeable {
         } else if (pending != null) {
             // A reader must not write: it sees the committed log through an overlay instead.
             this.overlay = pending.homeToLog;
-            long slot = pending.homeToLog.getOrDefault((long) Superblock.slotFor(pending.txid), -1L);
-            if (slot < 0) {
-                throw new CorruptImageException(sb.walStart, "WAL", "committed transaction " + pending.txid
-                        + " carries no superblock");
-            }
+            long slot = pending.homeToLog.get((long) Superblock.slotFor(pending.txid));
             byte[] b = new byte[dev.blockSize()];
             dev.read(slot, b, 0);
             sb = SuperblockCodec.decode(b, slot);
         } else {
             this.overlay = Map.of();
+        }
+        if (writable && sb.writeVersion > Superblock.FORMAT_VERSION) {
+            throw new UnsupportedFormatException("image can only be changed by a writer of format version "
+                    + sb.writeVersion + "; this vde writes version " + Superblock.FORMAT_VERSION + " (read-only commands work)");
         }
         if (sb.totalBlocks > dev.blockCount()) {
             throw new CorruptImageException("image is truncated: it has " + dev.blockCount() + " blocks, the superblock says "
@@ -153,28 +154,50 @@ public final class Image implements Closeable {
         return lock;
     }
 
-    /** Finds the block size from superblock copy A, or from copy B when A is unreadable. */
+    /**
+     * Finds the block size: from a superblock copy that verifies (A, else B at each possible
+     * size), so that a damaged size field in A cannot hide an intact B; failing that, from
+     * whatever copy claims one, and the open then reports what is wrong with it.
+     */
     private static int probeBlockSize(FileChannel ch, Path path) throws IOException {
         long size = ch.size();
         if (size < SuperblockCodec.MIN_BLOCK_SIZE) {
             throw new CorruptImageException(path + " is " + size + " bytes long: not a vde image");
         }
-        byte[] head = new byte[64];
-        ch.read(ByteBuffer.wrap(head), 0);
-        int bs = SuperblockCodec.claimedBlockSize(head);
-        if (bs > 0) {
-            return bs;
+        int claimedByA = claimedAt(ch, 0);
+        if (claimedByA > 0 && verifiedCopyAt(ch, 0, claimedByA)) {
+            return claimedByA;
         }
-        for (int candidate = SuperblockCodec.MIN_BLOCK_SIZE; candidate <= SuperblockCodec.MAX_BLOCK_SIZE;
-                candidate <<= 1) {
-            if (size >= 2L * candidate) {
-                ch.read(ByteBuffer.wrap(head), candidate);
-                if (SuperblockCodec.claimedBlockSize(head) == candidate) {
-                    return candidate;
+        int claimedByB = -1;
+        for (int bs = SuperblockCodec.MIN_BLOCK_SIZE; bs <= SuperblockCodec.MAX_BLOCK_SIZE; bs <<= 1) {
+            if (size >= 2L * bs && claimedAt(ch, bs) == bs) {
+                if (verifiedCopyAt(ch, bs, bs)) {
+                    return bs;
                 }
+                claimedByB = bs;
             }
         }
+        if (claimedByA > 0 || claimedByB > 0) {
+            return claimedByA > 0 ? claimedByA : claimedByB;
+        }
         throw new CorruptImageException(path + " is not a vde image: no superblock found");
+    }
+
+    private static int claimedAt(FileChannel ch, long offset) throws IOException {
+        byte[] head = new byte[64];
+        ch.read(ByteBuffer.wrap(head), offset);
+        return SuperblockCodec.claimedBlockSize(head);
+    }
+
+    private static boolean verifiedCopyAt(FileChannel ch, long offset, int blockSize) throws IOException {
+        if (ch.size() < offset + blockSize) {
+            return false;
+        }
+        ByteBuffer b = ByteBuffer.allocate(blockSize);
+        while (b.hasRemaining() && ch.read(b, offset + b.position()) > 0) {
+            // read the whole copy
+        }
+        return BlockTrailer.isValid(b.array(), Tag.SUPB);
     }
 
     /**
@@ -223,7 +246,10 @@ public final class Image implements Closeable {
         }
     }
 
-    /** Newest valid superblock copy; a copy needing a newer reader wins over an older valid one. */
+    /**
+     * The newest valid superblock copy. A valid copy that needs a newer reader stops the open,
+     * whichever copy it is: a newer vde has written the image.
+     */
     static Superblock readSuperblock(BlockDevice dev) throws IOException {
         Superblock best = null;
         List<String> problems = new ArrayList<>();
@@ -481,10 +507,5 @@ public final class Image implements Closeable {
                 channel.close();
             }
         }
-    }
-
-    /** For callers that cannot throw IOException. */
-    static UncheckedIOException unchecked(IOException e) {
-        return new UncheckedIOException(e);
     }
 }

@@ -3,7 +3,7 @@ package dev.vde.image;
 import dev.vde.format.InodeLayout;
 import java.nio.charset.StandardCharsets;
 
-/** What a file name may be: 1 to 255 bytes of UTF-8, no control characters. */
+/** What a file name may be: 1 to 255 bytes of UTF-8, no control characters (C0, DEL or C1). */
 public final class Names {
     private Names() {
     }
@@ -22,7 +22,7 @@ public final class Names {
         }
         for (int i = 0; i < name.length(); i++) {
             char c = name.charAt(i);
-            if (c < 0x20 || c == 0x7f) {
+            if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) {
                 throw new IllegalArgumentException("file name contains control character 0x"
                         + Integer.toHexString(c));
             }

@@ -59,7 +59,7 @@ public final class FileExtents {
                 best = e;
             }
         }
-        return best;
+        return best == null ? null : checked(best);
     }
 
     /** The extent with the smallest offset at least {@code key}, or null. */
@@ -70,7 +70,7 @@ public final class FileExtents {
         }
         for (Extent e : ino.inline) {
             if (e.logical() >= key) {
-                return e;
+                return checked(e);
             }
         }
         return null;
@@ -82,9 +82,11 @@ public final class FileExtents {
         return e != null && e.covers(offset, bs) ? e : null;
     }
 
+    /** Extents come from the file: one that is malformed or points outside the data region is damage. */
     private Extent checked(Extent e) {
         if (e.count() < 1 || e.logical() < 0 || e.logical() % bs != 0 || e.start() < tx.superblock().dataStart
-                || e.start() > tx.superblock().totalBlocks - e.count()) {
+                || e.start() > tx.superblock().totalBlocks - e.count()
+                || e.logical() > InodeCodec.MAX_FILE_SIZE - (long) e.count() * bs) {
             throw new CorruptImageException(-1, "extent of inode " + ino.number,
                     "extent " + e + " is outside the data region or malformed");
         }
@@ -211,7 +213,7 @@ public final class FileExtents {
             }
         } else {
             for (Extent e : new ArrayList<>(ino.inline)) {
-                if (e.end(bs) > from && !visitor.visit(e)) {
+                if (e.end(bs) > from && !visitor.visit(checked(e))) {
                     return;
                 }
             }

@@ -1,5 +1,6 @@
 package dev.vde.inode;
 
+import dev.vde.btree.NodeCodec;
 import dev.vde.format.CorruptImageException;
 import dev.vde.format.InodeLayout;
 import dev.vde.format.LE;
@@ -103,7 +104,7 @@ public final class InodeCodec {
             throw new CorruptImageException(blockNo, where, "name length " + nameLength);
         }
         if (inline > InodeLayout.INLINE_EXTENTS || (ino.treeRoot == 0) != (ino.treeHeight == 0)
-                || (ino.treeRoot != 0 && inline != 0) || ino.treeHeight > 33) {
+                || (ino.treeRoot != 0 && inline != 0) || ino.treeHeight > NodeCodec.MAX_LEVEL + 1) {
             throw new CorruptImageException(blockNo, where, "inconsistent extent map (inline " + inline
                     + ", tree root " + ino.treeRoot + ", height " + ino.treeHeight + ")");
         }

@@ -111,7 +111,7 @@ public final class ChunkedMappedDevice implements BlockDevice {
     public long fill(ReadableByteChannel in, long block, long length) throws IOException {
         checkRange(block, (length + blockSize - 1) / blockSize);
         requireWritable();
-        if (in instanceof FileChannel && isSeekable((FileChannel) in)) {
+        if (in instanceof FileChannel && hasBytesAhead((FileChannel) in)) {
             return fillFromFile((FileChannel) in, block * blockSize, length);
         }
         ByteBuffer buf = transferBuffer();
@@ -153,11 +153,14 @@ public final class ChunkedMappedDevice implements BlockDevice {
         return done;
     }
 
-    /** Standard input is a FileChannel even when it is a pipe, which has no position. */
-    private static boolean isSeekable(FileChannel in) {
+    /**
+     * True for a regular file with data past its position. Standard input is a FileChannel even
+     * when it is a pipe (no position), and devices such as /dev/urandom report size 0: both go
+     * through the buffer.
+     */
+    private static boolean hasBytesAhead(FileChannel in) {
         try {
-            in.position();
-            return true;
+            return in.size() > in.position();
         } catch (IOException e) {
             return false;
         }

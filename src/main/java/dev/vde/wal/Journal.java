@@ -2,6 +2,7 @@ package dev.vde.wal;
 
 import dev.vde.format.Checksums;
 import dev.vde.format.CorruptImageException;
+import dev.vde.format.SuperblockCodec;
 import dev.vde.io.BlockDevice;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -163,6 +164,10 @@ public final class Journal {
             }
             for (WalCodec.Entry e : desc.entries()) {
                 checkBlock(e.home(), "image home");
+                if (e.home() >= walStart && e.home() < walStart + walBlocks) {
+                    throw new CorruptImageException(d, "WAL descriptor", "image targets block " + e.home()
+                            + " inside the log region");
+                }
                 checkBlock(e.logBlock(), "image");
                 device.read(e.logBlock(), buf, 0);
                 if (Checksums.xx(buf, 0, blockSize) != e.checksum()) {
@@ -176,6 +181,16 @@ public final class Journal {
         if (homeToLog.size() != h.imageCount()) {
             throw new CorruptImageException(walStart, "WAL header", "header counts " + h.imageCount()
                     + " images, descriptors list " + homeToLog.size());
+        }
+        Long superblock = homeToLog.get(h.txid() & 1);
+        if (superblock == null) {
+            throw new CorruptImageException(walStart, "WAL", "committed transaction " + h.txid()
+                    + " carries no superblock");
+        }
+        device.read(superblock, buf, 0);
+        if (SuperblockCodec.decode(buf, superblock).txid != h.txid()) {
+            throw new CorruptImageException(superblock, "WAL image", "the logged superblock is not that of transaction "
+                    + h.txid());
         }
         return new Pending(h.txid(), homeToLog);
     }

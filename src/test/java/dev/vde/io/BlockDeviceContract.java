@@ -119,6 +119,23 @@ abstract class BlockDeviceContract {
     }
 
     @Test
+    void fillFromACharacterDeviceReadsItsStream() throws Exception {
+        java.nio.file.Path zero = java.nio.file.Path.of("/dev/zero");
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isReadable(zero), "no /dev/zero here");
+        try (BlockDevice d = create(512, 64);
+                java.nio.channels.FileChannel in = java.nio.channels.FileChannel.open(zero)) {
+            byte[] ones = new byte[512];
+            Arrays.fill(ones, (byte) 1);
+            d.write(4, ones, 0);
+            // A device reports size 0: it must still be read, not taken for an empty file.
+            assertThat(d.fill(in, 3, 3 * 512)).isEqualTo(3 * 512);
+            byte[] b = new byte[512];
+            d.read(4, b, 0);
+            assertThat(b).containsOnly(0);
+        }
+    }
+
+    @Test
     void outOfRangeAccessIsRefused() throws Exception {
         try (BlockDevice d = create(512, 16)) {
             byte[] b = new byte[512];

@@ -348,6 +348,11 @@ public final class BTree {
             this.index = index;
         }
 
+        /**
+         * Moves to the next leaf while the current one is used up. Keys must keep increasing from
+         * leaf to leaf and no leaf may be empty, so a damaged chain that loops back is caught
+         * instead of walked forever.
+         */
         void settle() {
             while (leaf != null && index >= leaf.count) {
                 if (leaf.next == 0) {
@@ -355,10 +360,20 @@ public final class BTree {
                     return;
                 }
                 long from = leaf.block;
+                boolean hadKeys = leaf.count > 0;
+                long lastKey = hadKeys ? leaf.key(leaf.count - 1) : Long.MIN_VALUE;
                 leaf = load(leaf.next, 0);
+                String what = codec.layout().tag() + " node";
                 if (leaf.prev != from) {
-                    throw new CorruptImageException(leaf.block, codec.layout().tag() + " node",
+                    throw new CorruptImageException(leaf.block, what,
                             "previous sibling is " + leaf.prev + ", but block " + from + " links to it");
+                }
+                if (leaf.count == 0) {
+                    throw new CorruptImageException(leaf.block, what, "empty leaf in the sibling chain");
+                }
+                if (hadKeys && leaf.key(0) <= lastKey) {
+                    throw new CorruptImageException(leaf.block, what, "first key " + leaf.key(0)
+                            + " does not follow the last key " + lastKey + " of block " + from);
                 }
                 index = 0;
             }

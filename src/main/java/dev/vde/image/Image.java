@@ -13,8 +13,6 @@ import dev.vde.format.Tag;
 import dev.vde.format.UnsupportedFormatException;
 import dev.vde.inode.FileExtents;
 import dev.vde.inode.Inode;
-import dev.vde.inode.InodeTable;
-import dev.vde.inode.NameIndex;
 import dev.vde.io.BlockDevice;
 import dev.vde.io.ChunkedMappedDevice;
 import dev.vde.wal.Journal;
@@ -54,6 +52,7 @@ public final class Image implements Closeable {
     private final Map<Long, Long> overlay;
     private Superblock committed;
     private Transaction tx;
+    private Namespace ns;
     private boolean broken;
 
     private Image(BlockDevice dev, boolean writable, Path path, FileChannel channel, FileLock lock) throws IOException {
@@ -88,7 +87,13 @@ public final class Image implements Closeable {
                     + sb.totalBlocks);
         }
         this.committed = sb;
-        this.tx = new Transaction(dev, committed, overlay);
+        begin();
+    }
+
+    /** Starts the next transaction on the committed state. */
+    private void begin() {
+        tx = new Transaction(dev, committed, overlay);
+        ns = new Namespace(tx);
     }
 
     // ---- creating and opening ----
@@ -302,7 +307,7 @@ public final class Image implements Closeable {
     public List<FileInfo> list() {
         List<FileInfo> out = new ArrayList<>();
         reading(() -> {
-            new InodeTable(tx).forEach(ino -> out.add(infoOf(ino)));
+            ns.inodes.forEach(ino -> out.add(infoOf(ino)));
             return null;
         });
         out.sort(Comparator.comparing(FileInfo::name));
@@ -310,7 +315,7 @@ public final class Image implements Closeable {
     }
 
     public FileInfo stat(String name) {
-        return reading(() -> infoOf(find(tx, name)));
+        return reading(() -> infoOf(ns.find(name)));
     }
 
     /** Writes the whole file to {@code out}. */
@@ -320,7 +325,10 @@ public final class Image implements Closeable {
 
     /** Writes bytes {@code [from, to)} of the file (clamped to its size) to {@code out}. */
     public void readRange(String name, long from, long to, WritableByteChannel out) throws IOException {
-        Inode ino = reading(() -> find(tx, name));
+        if (from < 0 || to < from) {
+            throw new IllegalArgumentException("bad range [" + from + ", " + to + ")");
+        }
+        Inode ino = reading(() -> ns.find(name));
         try {
             FileData.copyRange(new FileExtents(tx, ino), dev, from, to, out);
         } catch (InternalError e) {
@@ -330,7 +338,7 @@ public final class Image implements Closeable {
 
     /** The extent map of a file, for inspection. */
     public FileExtents extents(String name) {
-        return reading(() -> new FileExtents(tx, find(tx, name)));
+        return reading(() -> new FileExtents(tx, ns.find(name)));
     }
 
     private static FileInfo infoOf(Inode ino) {
@@ -338,13 +346,6 @@ public final class Image implements Closeable {
                 ino.mtimeMillis);
     }
 
-    private static Inode find(Transaction tx, String name) {
-        Inode ino = new NameIndex(tx, new InodeTable(tx)).lookup(Names.validate(name));
-        if (ino == null) {
-            throw new NotFoundException("no file named '" + name + "'");
-        }
-        return ino;
-    }
 
     private <T> T reading(java.util.function.Supplier<T> body) {
         checkUsable();
@@ -368,26 +369,19 @@ public final class Image implements Closeable {
         if (offset < 0) {
             throw new IllegalArgumentException("offset must not be negative: " + offset);
         }
-        return mutate(t -> {
-            InodeTable inodes = new InodeTable(t);
-            NameIndex names = new NameIndex(t, inodes);
-            Inode ino = names.lookup(name);
+        return mutate(n -> {
+            Inode ino = n.lookup(name);
             if (ino == null) {
-                ino = inodes.allocate(name);
-                inodes.put(ino);
-                names.insert(name, ino.number);
-                t.superblock().fileCount++;
+                ino = n.create(name);
             }
-            FileExtents map = new FileExtents(t, ino);
-            FileData data = new FileData(t);
+            FileExtents map = new FileExtents(n.tx, ino);
+            FileData data = new FileData(n.tx);
             if (truncate) {
                 data.truncate(map, offset);
             }
-            long n = data.write(map, offset, in);
-            ino.modifyTxid = t.txid();
-            ino.mtimeMillis = System.currentTimeMillis();
-            inodes.put(ino);
-            return n;
+            long written = data.write(map, offset, in);
+            touch(n, ino);
+            return written;
         });
     }
 
@@ -396,30 +390,27 @@ public final class Image implements Closeable {
         if (size < 0) {
             throw new IllegalArgumentException("size must not be negative: " + size);
         }
-        mutate(t -> {
-            Inode ino = find(t, name);
-            new FileData(t).truncate(new FileExtents(t, ino), size);
-            ino.modifyTxid = t.txid();
-            ino.mtimeMillis = System.currentTimeMillis();
-            new InodeTable(t).put(ino);
+        mutate(n -> {
+            Inode ino = n.find(name);
+            new FileData(n.tx).truncate(new FileExtents(n.tx, ino), size);
+            touch(n, ino);
             return null;
         });
     }
 
     /** Deletes a file and frees its blocks. */
     public void remove(String name) throws IOException {
-        mutate(t -> {
-            removeFile(t, find(t, name));
+        mutate(n -> {
+            n.remove(n.find(name));
             return null;
         });
     }
 
-    private static void removeFile(Transaction t, Inode ino) {
-        InodeTable inodes = new InodeTable(t);
-        new FileExtents(t, ino).freeAll();
-        new NameIndex(t, inodes).remove(ino.name, ino.number);
-        inodes.free(ino.number);
-        t.superblock().fileCount--;
+    /** Records a change of data or size. */
+    private static void touch(Namespace n, Inode ino) {
+        ino.modifyTxid = n.tx.txid();
+        ino.mtimeMillis = System.currentTimeMillis();
+        n.inodes.put(ino);
     }
 
     /**
@@ -429,31 +420,26 @@ public final class Image implements Closeable {
      */
     public void rename(String from, String to, boolean force) throws IOException {
         Names.validate(to);
-        mutate(t -> {
-            Inode ino = find(t, from);
+        mutate(n -> {
+            Inode ino = n.find(from);
             if (from.equals(to)) {
                 return null;
             }
-            InodeTable inodes = new InodeTable(t);
-            NameIndex names = new NameIndex(t, inodes);
-            Inode existing = names.lookup(to);
+            Inode existing = n.lookup(to);
             if (existing != null) {
                 if (!force) {
                     throw new ConflictException("a file named '" + to + "' exists (use --force to replace it)");
                 }
-                removeFile(t, existing);
+                n.remove(existing);
             }
-            names.remove(ino.name, ino.number);
-            ino.name = to;
-            inodes.put(ino);
-            names.insert(to, ino.number);
+            n.rename(ino, to);
             return null;
         });
     }
 
     @FunctionalInterface
     interface Body<T> {
-        T run(Transaction t) throws IOException;
+        T run(Namespace n) throws IOException;
     }
 
     private <T> T mutate(Body<T> body) throws IOException {
@@ -464,11 +450,11 @@ public final class Image implements Closeable {
         Transaction t = tx;
         boolean committing = false;
         try {
-            T result = body.run(t);
+            T result = body.run(ns);
             committing = true;
             t.commit(journal);
             committed = t.superblock().clone();
-            tx = new Transaction(dev, committed, overlay);
+            begin();
             return result;
         } catch (InternalError e) {
             broken |= committing;
@@ -478,7 +464,7 @@ public final class Image implements Closeable {
             throw e;
         } finally {
             if (tx == t) {
-                tx = new Transaction(dev, committed, overlay);
+                begin();
             }
         }
     }

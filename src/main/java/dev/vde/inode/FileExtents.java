@@ -32,6 +32,10 @@ public final class FileExtents {
         this.alloc = tx.allocator();
         this.codec = new NodeCodec(NodeLayout.EXTENTS, bs);
         if (ino.hasTree()) {
+            if (ino.treeRoot < tx.superblock().dataStart || ino.treeRoot >= tx.superblock().totalBlocks) {
+                throw new CorruptImageException(-1, "inode " + ino.number, "extent tree root " + ino.treeRoot
+                        + " is outside the data region");
+            }
             tree = new BTree(codec, tx, ino.number, ino.treeRoot, ino.treeHeight);
         }
     }

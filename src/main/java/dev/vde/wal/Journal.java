@@ -152,11 +152,21 @@ public final class Journal {
             throw new CorruptImageException(walStart, "WAL header", "committed txid " + h.txid()
                     + " does not follow the superblock's txid " + superblockTxid);
         }
+        int per = WalCodec.descriptorCapacity(blockSize);
+        if (h.imageCount() > device.blockCount()
+                || h.descriptorCount() != (h.imageCount() + per - 1) / per) {
+            throw new CorruptImageException(walStart, "WAL header", h.imageCount() + " images in "
+                    + h.descriptorCount() + " descriptors do not fit the log");
+        }
         Map<Long, Long> homeToLog = new HashMap<>();
+        java.util.Set<Long> seen = new java.util.HashSet<>();
         byte[] buf = new byte[blockSize];
         long d = h.firstDescriptor();
         for (long i = 0; i < h.descriptorCount(); i++) {
             checkBlock(d, "descriptor " + i);
+            if (!seen.add(d)) {
+                throw new CorruptImageException(d, "WAL descriptor", "the descriptor chain loops back to block " + d);
+            }
             device.read(d, buf, 0);
             WalCodec.Descriptor desc = WalCodec.decodeDescriptor(buf, d);
             if (desc.txid() != h.txid()) {
@@ -177,6 +187,10 @@ public final class Journal {
                 homeToLog.put(e.home(), e.logBlock());
             }
             d = desc.next();
+            if ((d == 0) != (i == h.descriptorCount() - 1)) {
+                throw new CorruptImageException(walStart, "WAL", "descriptor chain of " + h.descriptorCount()
+                        + " blocks ends after " + (i + 1));
+            }
         }
         if (homeToLog.size() != h.imageCount()) {
             throw new CorruptImageException(walStart, "WAL header", "header counts " + h.imageCount()

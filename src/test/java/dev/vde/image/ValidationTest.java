@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.vde.format.BlockTrailer;
+import dev.vde.format.Checksums;
 import dev.vde.format.CorruptImageException;
 import dev.vde.format.LE;
 import dev.vde.format.Superblock;
@@ -13,6 +14,7 @@ import dev.vde.format.UnsupportedFormatException;
 import dev.vde.inode.InodeCodec;
 import dev.vde.io.MemoryDevice;
 import dev.vde.testutil.Model;
+import dev.vde.wal.WalCodec;
 import java.io.ByteArrayInputStream;
 import java.io.RandomAccessFile;
 import java.nio.channels.Channels;
@@ -101,6 +103,96 @@ class ValidationTest {
                 .hasMessageContaining("writer of format version 2");
         try (Image img = Image.open(dev, false)) {
             assertThat(img.list()).isEmpty();
+        }
+    }
+
+    /** A file whose extents live in a one-leaf tree (8 extents that cannot merge). */
+    private static Superblock treeFile(MemoryDevice dev) throws Exception {
+        try (Image img = Image.open(dev, true)) {
+            for (int i = 0; i < 8; i++) {
+                write(img, "f", 2L * i * 4096, new byte[4096]);
+            }
+            assertThat(img.extents("f").tree()).isNotNull();
+            return img.superblock();
+        }
+    }
+
+    private static void rewriteSealed(MemoryDevice dev, long block, Tag tag, java.util.function.Consumer<byte[]> change) {
+        byte[] b = new byte[dev.blockSize()];
+        dev.read(block, b, 0);
+        change.accept(b);
+        BlockTrailer.seal(b, tag, 0);
+        dev.write(block, b, 0);
+    }
+
+    @Test
+    void aLeafChainThatLoopsIsCorruptionNotAHang() throws Exception {
+        MemoryDevice dev = image();
+        Superblock sb = treeFile(dev);
+        long root;
+        try (Image img = Image.open(dev, false)) {
+            root = img.extents("f").tree().root();
+        }
+        // The only leaf names itself as next and previous sibling.
+        rewriteSealed(dev, root, Tag.EXTN, b -> {
+            LE.i64(b, 16, root);
+            LE.i64(b, 24, root);
+        });
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(10), () -> {
+            try (Image img = Image.open(dev, true)) {
+                assertThatThrownBy(() -> Model.read(img, "f")).isInstanceOf(CorruptImageException.class)
+                        .hasMessageContaining("does not follow");
+                assertThatThrownBy(() -> img.remove("f")).isInstanceOf(CorruptImageException.class);
+            }
+        });
+        assertThat(sb.txid).isPositive();
+    }
+
+    @Test
+    void aTreeRootOutsideTheDataRegionIsCorruption() throws Exception {
+        MemoryDevice dev = image();
+        Superblock sb = treeFile(dev);
+        rewriteSealed(dev, sb.inodeStart, Tag.INOD, b -> LE.i64(b, 24, 1L << 40));
+        try (Image img = Image.open(dev, false)) {
+            assertThatThrownBy(() -> Model.read(img, "f")).isInstanceOf(CorruptImageException.class)
+                    .hasMessageContaining("outside the data region");
+        }
+    }
+
+    @Test
+    void aLogDescriptorChainThatLoopsIsCorruptionNotAHang() throws Exception {
+        MemoryDevice dev = image();
+        Superblock sb;
+        try (Image img = Image.open(dev, false)) {
+            sb = img.superblock();
+        }
+        // A "committed" transaction whose header claims endless descriptors, the first naming itself.
+        Superblock next = sb.clone();
+        next.txid = sb.txid + 1;
+        byte[] superblock = SuperblockCodec.encode(next);
+        dev.write(sb.walStart + 2, superblock, 0);
+        long checksum = Checksums.xx(superblock, 0, superblock.length);
+        dev.write(sb.walStart + 1, WalCodec.encodeDescriptor(new WalCodec.Descriptor(next.txid,
+                sb.walStart + 1, new WalCodec.Entry[] {
+                    new WalCodec.Entry(next.txid & 1, sb.walStart + 2, checksum)}), 4096), 0);
+        dev.write(sb.walStart, WalCodec.encodeHeader(
+                new WalCodec.Header(next.txid, 1, sb.walStart + 1, Long.MAX_VALUE), 4096), 0);
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(10), () ->
+                assertThatThrownBy(() -> Image.open(dev, false)).isInstanceOf(CorruptImageException.class));
+        // The same chain with a plausible count still loops back to itself.
+        dev.write(sb.walStart, WalCodec.encodeHeader(
+                new WalCodec.Header(next.txid, 1, sb.walStart + 1, 1), 4096), 0);
+        assertThatThrownBy(() -> Image.open(dev, false)).isInstanceOf(CorruptImageException.class)
+                .hasMessageContaining("descriptor chain");
+    }
+
+    @Test
+    void anInvertedRangeIsAUsageError() throws Exception {
+        MemoryDevice dev = image();
+        try (Image img = Image.open(dev, true)) {
+            write(img, "f", 0, new byte[1000]);
+            assertThatThrownBy(() -> img.readRange("f", 100, 50, Channels.newChannel(new java.io.ByteArrayOutputStream())))
+                    .isInstanceOf(IllegalArgumentException.class);
         }
     }
 

@@ -25,13 +25,18 @@ class EngineRandomTest {
         Image.format(dev, 0);
         Model model = new Model();
         Image img = Image.open(dev, true);
-        List<String> names = new ArrayList<>(List.of("a", "b", "c", "d", "e", "ünï", "long-" + "x".repeat(200)));
-        for (int step = 0; step < 600; step++) {
+        // Enough names that the name index splits and merges at small block sizes (29 per leaf at 512).
+        List<String> names = new ArrayList<>(List.of("ünï", "long-" + "x".repeat(200)));
+        for (int i = 0; i < 60; i++) {
+            names.add("f" + i);
+        }
+        int maxNameHeight = 0;
+        for (int step = 0; step < 1500; step++) {
             String name = names.get(rnd.nextInt(names.size()));
             int op = rnd.nextInt(100);
             String what;
             if (op < 60) {
-                int size = rnd.nextInt(4) == 0 ? rnd.nextInt(40_000) : rnd.nextInt(3 * blockSize);
+                int size = rnd.nextInt(4) == 0 ? rnd.nextInt(20_000) : rnd.nextInt(3 * blockSize);
                 long offset = rnd.nextInt(3) == 0 ? rnd.nextInt(200_000) : rnd.nextInt(20_000);
                 boolean trunc = rnd.nextInt(8) == 0;
                 byte[] data = new byte[size];
@@ -63,6 +68,10 @@ class EngineRandomTest {
             String diff = model.diff(img);
             assertThat(diff).as("seed %d step %d after %s", seed, step, what).isNull();
             assertThat(Space.check(img)).as("space, seed %d step %d after %s", seed, step, what).isNull();
+            maxNameHeight = Math.max(maxNameHeight, img.superblock().nameHeight);
+        }
+        if (blockSize == 512) {
+            assertThat(maxNameHeight).as("the name index grew past one leaf").isGreaterThanOrEqualTo(2);
         }
         img.close();
         try (Image ro = Image.open(dev, false)) {

@@ -35,7 +35,13 @@ public final class ChunkedMappedDevice implements BlockDevice {
     private final long chunkMask;
     private final MappedByteBuffer[] chunks;
     private static final int TRANSFER_BYTES = 8 << 20;
+    /** Bulk data written since the last background writeback was started. */
+    private static final long WRITEBACK_BYTES = 64L << 20;
+    private static final boolean WRITEBACK = !"false".equals(System.getProperty("vde.writeback"));
     private ByteBuffer transfer;
+    private long unflushed;
+    private java.util.concurrent.ExecutorService flusher;
+    private java.util.concurrent.Future<?> flushing;
 
     public ChunkedMappedDevice(Path path, FileChannel channel, boolean writable, int blockSize, long blockCount,
             int chunkShift) {
@@ -111,11 +117,42 @@ public final class ChunkedMappedDevice implements BlockDevice {
     public long fill(ReadableByteChannel in, long block, long length) throws IOException {
         checkRange(block, (length + blockSize - 1) / blockSize);
         requireWritable();
-        if (in instanceof FileChannel && hasBytesAhead((FileChannel) in)) {
-            return fillFromFile((FileChannel) in, block * blockSize, length);
+        long n = in instanceof FileChannel && hasBytesAhead((FileChannel) in)
+                ? fillFromFile((FileChannel) in, block * blockSize, length)
+                : fillThroughBuffer(in, block * blockSize, length);
+        unflushed += n;
+        if (WRITEBACK && unflushed >= WRITEBACK_BYTES) {
+            startWriteback();
         }
+        return n;
+    }
+
+    /**
+     * Starts writing dirty pages back in the background while more data is copied in, so that
+     * the sync at commit finds most of a large write already on disk: copy and disk overlap
+     * instead of running one after the other. Syncing early never weakens ordering; only the
+     * commit's own sync promises anything.
+     */
+    private void startWriteback() {
+        if (flushing != null && !flushing.isDone()) {
+            return;
+        }
+        if (flusher == null) {
+            flusher = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "vde-writeback");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        unflushed = 0;
+        flushing = flusher.submit(() -> {
+            channel.force(false);
+            return null;
+        });
+    }
+
+    private long fillThroughBuffer(ReadableByteChannel in, long pos, long length) throws IOException {
         ByteBuffer buf = transferBuffer();
-        long pos = block * blockSize;
         long done = 0;
         boolean eof = false;
         while (done < length && !eof) {
@@ -210,6 +247,8 @@ public final class ChunkedMappedDevice implements BlockDevice {
 
     @Override
     public void sync() throws IOException {
+        awaitWriteback();
+        unflushed = 0;
         if (writable) {
             // fdatasync also writes back pages dirtied through the shared mappings.
             channel.force(false);
@@ -222,8 +261,27 @@ public final class ChunkedMappedDevice implements BlockDevice {
         }
     }
 
+    private void awaitWriteback() throws IOException {
+        if (flushing == null) {
+            return;
+        }
+        try {
+            flushing.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while writing back");
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof IOException ? (IOException) e.getCause() : new IOException(e.getCause());
+        } finally {
+            flushing = null;
+        }
+    }
+
     @Override
     public void close() throws IOException {
+        if (flusher != null) {
+            flusher.shutdown();
+        }
         for (int i = 0; i < chunks.length; i++) {
             if (chunks[i] != null) {
                 Unmapper.unmap(chunks[i]);

@@ -146,6 +146,54 @@ public final class Image implements Closeable {
         }
     }
 
+    /** An image file opened and locked as a device, without reading its structures (for fsck). */
+    public static final class RawImage implements Closeable {
+        public final BlockDevice device;
+        private final FileChannel channel;
+        private final FileLock lock;
+
+        RawImage(BlockDevice device, FileChannel channel, FileLock lock) {
+            this.device = device;
+            this.channel = channel;
+            this.lock = lock;
+        }
+
+        @Override
+        public void close() throws IOException {
+            try {
+                device.close();
+            } finally {
+                if (lock.isValid()) {
+                    lock.release();
+                }
+                channel.close();
+            }
+        }
+    }
+
+    /**
+     * Opens and locks an image file as a device of its block size, found from whichever
+     * superblock copy verifies (or claims one). Nothing else is read.
+     */
+    public static RawImage openRaw(Path path, boolean writable) throws IOException {
+        FileChannel ch;
+        try {
+            ch = writable ? FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)
+                    : FileChannel.open(path, StandardOpenOption.READ);
+        } catch (NoSuchFileException e) {
+            throw new NotFoundException("image " + path + " does not exist");
+        }
+        try {
+            FileLock lock = lock(ch, path, !writable);
+            int bs = probeBlockSize(ch, path);
+            return new RawImage(new ChunkedMappedDevice(path, ch, writable, bs, ch.size() / bs,
+                    ChunkedMappedDevice.DEFAULT_CHUNK_SHIFT), ch, lock);
+        } catch (RuntimeException | IOException | Error e) {
+            ch.close();
+            throw e;
+        }
+    }
+
     private static FileLock lock(FileChannel ch, Path path, boolean shared) throws IOException {
         FileLock lock;
         try {

@@ -3,6 +3,7 @@ package dev.vde.image;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vde.io.MemoryDevice;
+import dev.vde.testutil.Fsck;
 import dev.vde.testutil.Model;
 import dev.vde.testutil.Space;
 import java.nio.channels.Channels;
@@ -68,6 +69,7 @@ class EngineRandomTest {
             String diff = model.diff(img);
             assertThat(diff).as("seed %d step %d after %s", seed, step, what).isNull();
             assertThat(Space.check(img)).as("space, seed %d step %d after %s", seed, step, what).isNull();
+            assertThat(Fsck.check(dev)).as("fsck, seed %d step %d after %s", seed, step, what).isNull();
             maxNameHeight = Math.max(maxNameHeight, img.superblock().nameHeight);
         }
         if (blockSize == 512) {

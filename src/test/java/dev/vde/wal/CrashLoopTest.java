@@ -8,6 +8,7 @@ import dev.vde.io.MemoryDevice;
 import dev.vde.testutil.CrashingDevice;
 import dev.vde.testutil.CrashingDevice.Mode;
 import dev.vde.testutil.CrashingDevice.SimulatedCrash;
+import dev.vde.testutil.Fsck;
 import dev.vde.testutil.Model;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -168,6 +169,10 @@ class CrashLoopTest {
             expected.write("post", 0, more, true);
             assertThat(expected.diff(img)).as("%s: after a further write", ctx).isNull();
         }
+
+        // fsck sees the crashed image (its log applied in memory) as clean, without writing.
+        CrashingDevice fsckGuard = new CrashingDevice(untouched.copy(), 0);
+        assertThat(Fsck.check(fsckGuard)).as("%s: fsck of the crashed image", ctx).isNull();
 
         // A reader must see the same state without writing (any write would hit the crash point 0).
         CrashingDevice guard = new CrashingDevice(untouched, 0);

@@ -1,0 +1,227 @@
+package dev.vde.check;
+
+import dev.vde.alloc.BitmapCodec;
+import dev.vde.btree.NodeLayout;
+import dev.vde.format.InodeLayout;
+import dev.vde.format.LE;
+import dev.vde.format.Superblock;
+import dev.vde.format.Tag;
+import dev.vde.inode.Extent;
+import dev.vde.inode.FileExtents;
+import dev.vde.inode.Inode;
+import dev.vde.inode.InodeCodec;
+import dev.vde.inode.InodeTable;
+import dev.vde.inode.NameIndex;
+import dev.vde.io.BlockDevice;
+import dev.vde.wal.Journal;
+import dev.vde.wal.Transaction;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Repairs an image as one transaction: what is derived (bitmap, counters, name index, sibling
+ * links, tree shape, file counters) is rebuilt from the files that can be read; files that
+ * cannot be saved are removed and named. Nothing the damaged image still references is
+ * overwritten before the repair commits, so a crash during repair leaves the image as it was.
+ */
+public final class Repairer {
+    /** What repair did. */
+    public record Result(Checker before, List<String> removed, boolean changed) {
+    }
+
+    private Repairer() {
+    }
+
+    /** Checks and repairs the image on {@code dev} (opened for writing, locked). */
+    public static Result repair(BlockDevice dev) throws IOException {
+        Checker first = Checker.check(dev);
+        Checker c = first;
+        if (c.sb == null) {
+            return new Result(first, List.of(), false);
+        }
+        if (c.pending != null) {
+            new Journal(dev, c.sb.walStart, c.sb.walBlocks).replay(c.pending);
+            c = Checker.check(dev);
+        }
+        if (c.findings().isClean()) {
+            return new Result(first, List.of(), c != first);
+        }
+        List<String> removed = new ArrayList<>();
+        Transaction t = new Transaction(dev, c.sb, Map.of());
+        rebuild(c, t, removed);
+        Journal journal = new Journal(dev, c.sb.walStart, c.sb.walBlocks);
+        t.commit(journal);
+        if (c.superblockCopyBad[0] || c.superblockCopyBad[1]) {
+            // A commit writes one copy; a second one rewrites the other.
+            new Transaction(dev, t.superblock(), Map.of()).commit(journal);
+        }
+        return new Result(first, removed, true);
+    }
+
+    private static void rebuild(Checker c, Transaction t, List<String> removed) {
+        Superblock sb = t.superblock();
+        List<FileState> kept = new ArrayList<>();
+        Set<Integer> keptOwners = new HashSet<>();
+        keptOwners.add(0); // the metadata regions
+        for (FileState f : c.files) {
+            if (f.verdict == FileState.Verdict.LOST || f.dropped) {
+                removed.add("inode " + f.inode.number + " '" + f.inode.name + "'");
+                continue;
+            }
+            kept.add(f);
+            keptOwners.add(f.owner);
+            if (f.verdict == FileState.Verdict.OK) {
+                keptOwners.add(f.treeOwner);
+            }
+        }
+        for (long n : c.unreadableInodes) {
+            removed.add("inode " + n + " (its record cannot be read)");
+        }
+        // Space: what the repaired image keeps, and what only the damaged one holds (freed at commit).
+        RangeSet keep = new RangeSet();
+        RangeSet old = new RangeSet();
+        for (UsedBlocks.Range r : c.used.sorted()) {
+            (keptOwners.contains(r.owner()) ? keep : old).add(r.start(), r.end());
+        }
+        addOldBitmap(c, t, old);
+        RangeSet oldOnly = old.minus(keep);
+        writeBitmap(c, sb, t, keep, oldOnly);
+        oldOnly.forEach((s, e) -> {
+            long from = Math.max(s, sb.dataStart);
+            if (e > from) {
+                t.allocator().free(from, e - from);
+            }
+        });
+        // Inodes: clear what is removed or unreadable, rewriting table blocks that fail their trailer.
+        InodeTable inodes = rewriteInodeTable(c, t, kept);
+        for (FileState f : kept) {
+            Inode ino = f.inode;
+            if (f.verdict == FileState.Verdict.REBUILD || f.countersWrong || f.hasExtentPastEof) {
+                List<Extent> extents = readExtents(c, f);
+                ino.treeRoot = 0;
+                ino.treeHeight = 0;
+                ino.inline.clear();
+                ino.extentCount = 0;
+                ino.allocatedBlocks = 0;
+                FileExtents map = new FileExtents(t, ino);
+                for (Extent e : extents) {
+                    map.add(e);
+                }
+                long end = (ino.size + sb.blockSize - 1) / sb.blockSize * sb.blockSize;
+                map.punch(end, InodeCodec.MAX_FILE_SIZE);
+                inodes.put(ino);
+            }
+        }
+        sb.nameRoot = 0;
+        sb.nameHeight = 0;
+        NameIndex names = new NameIndex(t, inodes);
+        for (FileState f : kept) {
+            names.insert(f.inode.name, f.inode.number);
+        }
+        sb.fileCount = kept.size();
+        sb.nextInodeHint = 1;
+    }
+
+    /** Blocks the damaged bitmap marks: not reused before the commit either. */
+    private static void addOldBitmap(Checker c, Transaction t, RangeSet old) {
+        Superblock sb = c.sb;
+        long bitsPerPage = sb.bitsPerBitmapBlock();
+        RawBlocks raw = new RawBlocks(t.device(), Map.of());
+        String[] why = new String[1];
+        for (long p = 0; p < sb.bitmapHighWater; p++) {
+            if (c.badBitmapPages.contains(p)) {
+                continue;
+            }
+            long[] words = BitmapCodec.decode(raw.readVerified(sb.bitmapStart + p, Tag.BMAP, why));
+            long base = p * bitsPerPage;
+            long runStart = -1;
+            for (long i = 0; i <= words.length * 64L; i++) {
+                boolean set = i < words.length * 64L && base + i < sb.totalBlocks
+                        && (words[(int) (i >>> 6)] & (1L << (i & 63))) != 0;
+                if (set && runStart < 0) {
+                    runStart = base + i;
+                } else if (!set && runStart >= 0) {
+                    old.add(runStart, base + i);
+                    runStart = -1;
+                }
+            }
+        }
+    }
+
+    /** Writes every bitmap block up to the highest one in use, from the two range sets. */
+    private static void writeBitmap(Checker c, Superblock sb, Transaction t, RangeSet keep, RangeSet oldOnly) {
+        RangeSet all = keep.union(oldOnly);
+        long bitsPerPage = sb.bitsPerBitmapBlock();
+        long last = all.isEmpty() ? 0 : (all.max() - 1) / bitsPerPage;
+        long pages = Math.max(c.sb.bitmapHighWater, last + 1);
+        int words = BitmapCodec.wordsPerPage(sb.blockSize);
+        long usedData = 0;
+        for (long p = 0; p < pages; p++) {
+            long[] w = new long[words];
+            long base = p * bitsPerPage;
+            long end = Math.min(sb.totalBlocks, base + bitsPerPage);
+            long[] count = {0};
+            all.forEachIn(base, end, (s, e) -> {
+                for (long b = s; b < e; b++) {
+                    w[(int) ((b - base) >>> 6)] |= 1L << ((b - base) & 63);
+                    if (b >= sb.dataStart) {
+                        count[0]++;
+                    }
+                }
+            });
+            usedData += count[0];
+            t.write(sb.bitmapStart + p, BitmapCodec.encode(w, sb.blockSize, t.txid()));
+        }
+        sb.bitmapHighWater = pages;
+        sb.freeBlocks = sb.totalBlocks - sb.dataStart - usedData;
+    }
+
+    private static InodeTable rewriteInodeTable(Checker c, Transaction t, List<FileState> kept) {
+        Superblock sb = t.superblock();
+        int perBlock = sb.inodesPerBlock();
+        Set<Long> keptNumbers = new HashSet<>();
+        kept.forEach(f -> keptNumbers.add(f.inode.number));
+        RawBlocks raw = new RawBlocks(t.device(), Map.of());
+        String[] why = new String[1];
+        for (long first = 1; first < sb.inodeHighWater; first += perBlock) {
+            long block = sb.inodeStart + (first - 1) / perBlock;
+            byte[] b = c.badInodeBlocks.contains(block) ? null : raw.readVerified(block, Tag.INOD, why);
+            boolean changed = b == null;
+            if (b == null) {
+                b = new byte[sb.blockSize];
+            }
+            for (long n = first; n < Math.min(sb.inodeHighWater, first + perBlock); n++) {
+                int off = (int) ((n - 1) % perBlock) * InodeLayout.SIZE;
+                boolean inUse = LE.u16(b, off) != 0;
+                if (inUse && !keptNumbers.contains(n)) {
+                    InodeCodec.clear(b, off);
+                    changed = true;
+                }
+            }
+            if (changed) {
+                t.seal(block, b, Tag.INOD);
+            }
+        }
+        return new InodeTable(t);
+    }
+
+    /** A file's extents in order, read again (the check found them all readable). */
+    private static List<Extent> readExtents(Checker c, FileState f) {
+        List<Extent> out = new ArrayList<>();
+        Inode ino = f.inode;
+        if (!ino.hasTree()) {
+            out.addAll(ino.inline);
+            return out;
+        }
+        Findings ignored = new Findings();
+        UsedBlocks scratch = new UsedBlocks();
+        new TreeWalk(new RawBlocks(c.deviceForRepair(), Map.of()), NodeLayout.EXTENTS, c.sb, ino.number, ignored,
+                "extent tree", ino.number, ino.name, scratch, scratch.owner("x", 0, null))
+                .walk(ino.treeRoot, ino.treeHeight, w -> out.add(Extent.fromWords(w)));
+        return out;
+    }
+}

@@ -1,0 +1,141 @@
+package dev.vde.cli;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.vde.check.Checker;
+import dev.vde.check.Finding;
+import dev.vde.check.Findings;
+import dev.vde.check.Repairer;
+import dev.vde.image.Image;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "fsck", mixinStandardHelpOptions = true,
+        description = {"Check an image offline: both superblocks, every block trailer, every tree (order, levels, fill, "
+                + "separators, sibling links), extents (overlap, inside the data region), the bitmap against a recount "
+                + "of referenced blocks (leaked, used but free, used twice), counters, inodes against the name index, "
+                + "and the write-ahead log.",
+            "Each finding names its block, structure, inode and file, and is damage or harmless (harmless: nothing is "
+                + "lost, e.g. a leaked block). Without --repair nothing is written: the image file is unchanged, byte "
+                + "for byte.",
+            "With --repair: rebuilds what is derived (bitmap, counters, name index, sibling links, tree shape) from the "
+                + "files, removes and names files that cannot be saved, as one transaction, then checks again.",
+            "Exit status (as e2fsck): 0 no errors, 1 errors found and all repaired, 4 errors left (or found without "
+                + "--repair), 8 the check could not run (not an image, I/O error). 3 and 5 as for every command.",
+            "With --json: {\"image\", \"status\", \"clean\", \"files\", \"summary\": {\"damage\", \"harmless\", \"notes\", "
+                + "\"total\"}, \"findings\": [{\"kind\", \"severity\", \"block\", \"structure\", \"inode\", \"name\", "
+                + "\"message\", \"repaired\"}], \"removed\": [...]}; block is -1 and inode 0 where they do not apply."},
+        footer = {"%nExamples:",
+            "  vde fsck disk.vde",
+            "  vde fsck disk.vde --repair",
+            "  vde fsck disk.vde --json | jq '.findings[] | select(.severity == \"damage\")'"})
+final class FsckCommand extends ImageCommand {
+    static final int CLEAN = 0;
+    static final int REPAIRED = 1;
+    static final int ERRORS_LEFT = 4;
+    static final int CANNOT_CHECK = 8;
+
+    @Parameters(index = "0", paramLabel = "IMAGE", description = "The image.")
+    Path image;
+
+    @Option(names = "--repair", description = "Repair what can be repaired (one transaction), then check again.")
+    boolean repair;
+
+    @Option(names = "--json", description = "Print one JSON document.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        main.currentImage = image.toString();
+        Image.RawImage raw;
+        try {
+            raw = Image.openRaw(image, repair);
+        } catch (dev.vde.format.CorruptImageException e) {
+            // Not an image at all: there is nothing to check.
+            io().err().println("vde: error: " + ExitCodes.oneLine(e.getMessage()));
+            return CANNOT_CHECK;
+        }
+        try (raw) {
+            if (!repair) {
+                Checker c = Checker.check(raw.device);
+                int status = c.findings().isClean() ? CLEAN : ERRORS_LEFT;
+                report(c, List.of(), status, false);
+                return status;
+            }
+            Repairer.Result r = Repairer.repair(raw.device);
+            Checker after = Checker.check(raw.device);
+            boolean clean = after.findings().isClean();
+            int status = !r.before().findings().isClean() || r.changed() ? (clean ? REPAIRED : ERRORS_LEFT)
+                    : CLEAN;
+            if (clean) {
+                r.before().findings().list().forEach(Finding::markRepaired);
+                report(r.before(), r.removed(), status, true);
+            } else {
+                report(after, r.removed(), status, true);
+            }
+            return status;
+        }
+    }
+
+    private void report(Checker c, List<String> removed, int status, boolean repaired) throws Exception {
+        Findings f = c.findings();
+        if (json) {
+            try (JsonGenerator g = Json.generator(io())) {
+                g.writeStartObject();
+                g.writeStringField("image", image.toString());
+                g.writeNumberField("status", status);
+                g.writeBooleanField("clean", status == CLEAN || status == REPAIRED);
+                g.writeNumberField("files", c.files());
+                g.writeObjectFieldStart("summary");
+                g.writeNumberField("damage", f.damage());
+                g.writeNumberField("harmless", f.harmless());
+                g.writeNumberField("notes", f.total() - f.damage() - f.harmless());
+                g.writeNumberField("total", f.total());
+                g.writeEndObject();
+                g.writeArrayFieldStart("findings");
+                for (Finding x : f.list()) {
+                    g.writeStartObject();
+                    g.writeStringField("kind", x.kind.code());
+                    g.writeStringField("severity", x.severity().name().toLowerCase(java.util.Locale.ROOT));
+                    g.writeNumberField("block", x.block);
+                    g.writeStringField("structure", x.structure);
+                    g.writeNumberField("inode", x.inode);
+                    g.writeStringField("name", x.name);
+                    g.writeStringField("message", x.message);
+                    g.writeBooleanField("repaired", x.repaired());
+                    g.writeEndObject();
+                }
+                g.writeEndArray();
+                g.writeArrayFieldStart("removed");
+                for (String r : removed) {
+                    g.writeString(r);
+                }
+                g.writeEndArray();
+                g.writeEndObject();
+            }
+            return;
+        }
+        PrintWriter out = io().out();
+        for (Finding x : f.list()) {
+            out.println(x);
+        }
+        if (f.total() > f.list().size()) {
+            out.printf("... and %d more findings%n", f.total() - f.list().size());
+        }
+        for (String r : removed) {
+            out.println("removed " + r + ": it could not be saved");
+        }
+        String summary = f.total() == 0 ? "no problems"
+                : f.damage() + " damage, " + f.harmless() + " harmless" + (f.total() - f.damage() - f.harmless() > 0
+                        ? ", " + (f.total() - f.damage() - f.harmless()) + " notes" : "");
+        String verdict = switch (status) {
+            case CLEAN -> "clean";
+            case REPAIRED -> "repaired; the image is clean now";
+            default -> repaired ? "errors left after repair" : "errors found (run with --repair to fix them)";
+        };
+        out.printf("%s: %d files, %s: %s%n", image, c.files(), summary, verdict);
+    }
+}

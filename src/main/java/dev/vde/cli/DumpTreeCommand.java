@@ -33,14 +33,14 @@ import picocli.CommandLine.Parameters;
                 + "NODE = {block, tag, level, entries, owner, next, prev, and children: [{key, child}] (internal), "
                 + "names: [{hash, inode}] (name-index leaf) or extents: [EXTENT] (extent leaf)}; "
                 + "EXTENT = {logical, start, blocks, flags}. Name hashes and name-index keys are hex strings; "
-                + "a Long.MIN_VALUE key marks the first child on the leftmost path. A document cut short by an "
+                + "the key -2^63 (\"min\" in text) marks the first child on the leftmost path. A document cut short by an "
                 + "error is left unterminated."},
         footer = {"%nExamples:",
             "  vde dump-tree disk.vde",
             "  vde dump-tree disk.vde vm.raw",
-            "  vde dump-tree disk.vde --inode 7 | less -R",
+            "  vde dump-tree disk.vde --inode 7 | less",
             "  vde dump-tree disk.vde --json | jq '.nameIndex.nodes | length'",
-            "  vde dump-tree disk.vde vm.raw --json | jq '[.extentTree.nodes[].extents[]?] | length'"})
+            "  vde dump-tree disk.vde vm.raw --json | jq '.extentTree.nodes[0]'"})
 final class DumpTreeCommand extends ImageCommand {
     @Parameters(index = "0", paramLabel = "IMAGE", description = "The image.")
     Path image;

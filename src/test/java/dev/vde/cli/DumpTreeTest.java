@@ -303,6 +303,31 @@ class DumpTreeTest {
         assertThat(ok("dump-tree", empty.toString()).out()).contains("name index (root 0, height 0): empty\n");
     }
 
+    /**
+     * A committed log that is not yet home (as after a crash between the log header and the
+     * superblock write): the read-only dump sees the logged state and says the log is pending.
+     */
+    @Test
+    void pendingLogIsReported() throws IOException {
+        ok(bytes("a"), "write", img.toString(), "a");
+        byte[] superblocks = new byte[2 * 4096];
+        try (RandomAccessFile f = new RandomAccessFile(img.toFile(), "r")) {
+            f.readFully(superblocks);
+        }
+        ok(bytes("b"), "write", img.toString(), "b");
+        try (RandomAccessFile f = new RandomAccessFile(img.toFile(), "rw")) {
+            f.write(superblocks);
+        }
+        JsonNode doc = JSON.readTree(ok("dump-tree", img.toString(), "--json").stdout());
+        assertThat(doc.at("/wal/pendingReplay").asBoolean()).isTrue();
+        assertThat(doc.at("/superblock/fromLog").asBoolean()).isTrue();
+        assertThat(doc.at("/superblock/txid").asLong()).isEqualTo(2);
+        assertThat(doc.at("/wal/txid").asLong()).isEqualTo(2);
+        assertThat(doc.at("/counters/files").asLong()).isEqualTo(2);
+        String text = ok("dump-tree", img.toString()).out();
+        assertThat(text).contains("superblock (from the log, copy A)").containsPattern("(?m)^  pendingReplay +yes$");
+    }
+
     /** A damaged leaf stops the dump with status 7, after every node before it was printed. */
     @Test
     void corruptNodeAfterPartialOutput() throws IOException {

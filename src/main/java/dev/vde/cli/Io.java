@@ -20,8 +20,14 @@ public final class Io {
     private final OutputStream out;
     private final PrintWriter text;
     private final PrintWriter err;
+    private final boolean processStdout;
 
     public Io(InputStream in, OutputStream out, OutputStream err) {
+        this(in, out, err, false);
+    }
+
+    private Io(InputStream in, OutputStream out, OutputStream err, boolean processStdout) {
+        this.processStdout = processStdout;
         this.in = in;
         this.out = out;
         this.text = new PrintWriter(new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8), false);
@@ -30,7 +36,12 @@ public final class Io {
 
     public static Io system() {
         return new Io(new FileInputStream(FileDescriptor.in), new FileOutputStream(FileDescriptor.out),
-                new FileOutputStream(FileDescriptor.err));
+                new FileOutputStream(FileDescriptor.err), true);
+    }
+
+    /** True if standard output is this process's file descriptor 1 (not an in-memory stream). */
+    public boolean isProcessStdout() {
+        return processStdout;
     }
 
     /** Standard input as a channel. */

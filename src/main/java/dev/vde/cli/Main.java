@@ -18,7 +18,8 @@ import picocli.CommandLine.Option;
         description = "Work with VDE disk images: files mapped by extent trees, atomic commits, "
                 + "copy-on-write data.",
         subcommands = {FormatCommand.class, WriteCommand.class, CatCommand.class, LsCommand.class,
-            RmCommand.class, MvCommand.class, InfoCommand.class, FsckCommand.class, CommandLine.HelpCommand.class})
+            RmCommand.class, MvCommand.class, InfoCommand.class, FsckCommand.class, DumpTreeCommand.class,
+            CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** The image a command is working on, named in error messages. */
     String currentImage;

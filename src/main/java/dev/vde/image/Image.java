@@ -4,6 +4,7 @@ import dev.vde.error.ConflictException;
 import dev.vde.error.ImageLockedException;
 import dev.vde.error.NoSpaceException;
 import dev.vde.error.NotFoundException;
+import dev.vde.btree.BTree;
 import dev.vde.format.BlockTrailer;
 import dev.vde.format.CorruptImageException;
 import dev.vde.format.Geometry;
@@ -17,6 +18,7 @@ import dev.vde.io.BlockDevice;
 import dev.vde.io.ChunkedMappedDevice;
 import dev.vde.wal.Journal;
 import dev.vde.wal.Transaction;
+import dev.vde.wal.WalCodec;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -387,6 +389,40 @@ public final class Image implements Closeable {
     /** The extent map of a file, for inspection. */
     public FileExtents extents(String name) {
         return reading(() -> new FileExtents(tx, ns.find(name)));
+    }
+
+    /**
+     * The extent map of the file with inode number {@code inode}, for inspection.
+     *
+     * @throws NotFoundException if that inode is free or was never allocated
+     */
+    public FileExtents extents(long inode) {
+        return reading(() -> {
+            Inode ino = ns.inodes.get(inode);
+            if (ino == null) {
+                throw new NotFoundException("no file with inode " + inode);
+            }
+            return new FileExtents(tx, ino);
+        });
+    }
+
+    /** The name index of the committed state, for inspection (dump-tree); do not change it. */
+    public BTree nameTree() {
+        return reading(() -> ns.names.tree());
+    }
+
+    /** The write-ahead log header as stored, or null if it cannot be read. */
+    public WalCodec.Header walHeader() throws IOException {
+        checkUsable();
+        return journal.header();
+    }
+
+    /**
+     * True if the log holds a committed transaction that is not yet home: a read-only open sees
+     * it through an overlay (a writable open replays it at once, so this is then false).
+     */
+    public boolean logPending() {
+        return !overlay.isEmpty();
     }
 
     private static FileInfo infoOf(Inode ino) {

@@ -50,6 +50,16 @@ public final class Main implements Runnable {
     public static int run(Io io, String... args) {
         try {
             return commandLine(io).execute(args);
+        } catch (Throwable t) {
+            // Errors (out of memory, a fault in a mapping) bypass picocli's exception handler.
+            ExitCodes.Failure f = ExitCodes.classify(t);
+            if (f.message() != null) {
+                io.err().println("vde: error: " + ExitCodes.oneLine(f.message()));
+            }
+            if ("1".equals(System.getenv("VDE_DEBUG")) || java.util.Arrays.asList(args).contains("--debug")) {
+                t.printStackTrace(io.err());
+            }
+            return f.status();
         } finally {
             io.out().flush();
             io.err().flush();

@@ -6,6 +6,7 @@ import dev.vde.format.InodeLayout;
 import dev.vde.format.LE;
 import dev.vde.format.Superblock;
 import dev.vde.format.Tag;
+import dev.vde.format.UnsupportedFormatException;
 import dev.vde.inode.Extent;
 import dev.vde.inode.FileExtents;
 import dev.vde.inode.Inode;
@@ -42,6 +43,10 @@ public final class Repairer {
         Checker c = first;
         if (c.sb == null) {
             return new Result(first, List.of(), false);
+        }
+        if (c.sb.writeVersion > Superblock.FORMAT_VERSION) {
+            throw new UnsupportedFormatException("image can only be changed by a writer of format version "
+                    + c.sb.writeVersion + "; this vde writes version " + Superblock.FORMAT_VERSION);
         }
         if (c.pending != null) {
             new Journal(dev, c.sb.walStart, c.sb.walBlocks).replay(c.pending);

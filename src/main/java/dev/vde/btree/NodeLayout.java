@@ -19,6 +19,8 @@ public record NodeLayout(Tag tag, int leafWords, int keyWord) {
     public static final NodeLayout EXTENTS = new NodeLayout(Tag.EXTN, 3, 2);
     /** The name index: {@code nameHash i64, inode i64}; key = nameHash. */
     public static final NodeLayout NAMES = new NodeLayout(Tag.NIDX, 2, 0);
+    /** Reference counts: {@code startBlock i64, blockCount i64, count i64}; key = startBlock. */
+    public static final NodeLayout REFCOUNTS = new NodeLayout(Tag.RCNT, 3, 0);
 
     public int leafEntryBytes() {
         return leafWords * 8;

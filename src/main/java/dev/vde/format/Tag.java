@@ -19,6 +19,8 @@ public enum Tag {
     EXTN,
     /** Name-index tree node. */
     NIDX,
+    /** Ref-count tree node: counts above 1 by ranges of physical blocks. */
+    RCNT,
     /** Snapshot region block (reserved in v1). */
     SNAP;
 

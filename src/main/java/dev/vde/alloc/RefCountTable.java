@@ -1,0 +1,148 @@
+package dev.vde.alloc;
+
+import dev.vde.btree.BTree;
+import dev.vde.format.CorruptImageException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reference counts of physical blocks, kept by ranges: entries {@code (start, length, count)}
+ * never overlap, and only counts above 1 are stored. An allocated block without an entry has
+ * count 1; a free block has count 0 (the bitmap says which). Counts are per block, never per
+ * extent start, so a shared extent split by a partial overwrite keeps exact counts on both
+ * remaining pieces.
+ *
+ * <p>The table lives in a B+tree (tag RCNT) that the caller roots and persists; every change
+ * goes through the running transaction like any other metadata.
+ */
+public final class RefCountTable {
+    private final BTree tree;
+    private final java.util.function.LongPredicate allocated;
+
+    /**
+     * @param allocated whether a block is in use (the bitmap); a decrement of a free block is a
+     *                  double free and fails instead of handing the block out twice
+     */
+    public RefCountTable(BTree tree, java.util.function.LongPredicate allocated) {
+        this.tree = tree;
+        this.allocated = allocated;
+    }
+
+    public BTree tree() {
+        return tree;
+    }
+
+    /** The stored count of an allocated block: 1 unless the table says more. */
+    public long count(long block) {
+        long[] e = tree.floor(block);
+        return e != null && block < e[0] + e[1] ? e[2] : 1;
+    }
+
+    /** Adds one reference to every block of the run. */
+    public void increment(long start, long length) {
+        adjust(start, length, +1);
+    }
+
+    /**
+     * Drops one reference from every block of the run.
+     *
+     * @return the runs whose count reached 0: nothing references them any more
+     */
+    public List<Run> decrement(long start, long length) {
+        for (long b = start; b < start + length; b++) {
+            if (!allocated.test(b)) {
+                throw new CorruptImageException("block " + b + " is free: it cannot lose a reference (a double free)");
+            }
+        }
+        return adjust(start, length, -1);
+    }
+
+    /**
+     * Rewrites the stored entries that touch {@code [start, end)} (plus an equal neighbour on
+     * each side, so that equal counts merge) as a fresh list of segments.
+     */
+    private List<Run> adjust(long start, long length, int delta) {
+        if (length < 1) {
+            throw new IllegalArgumentException("run of " + length + " blocks");
+        }
+        long end = start + length;
+        List<long[]> touched = new ArrayList<>();
+        long[] left = tree.floor(start - 1);
+        if (left != null && left[0] + left[1] >= start) {
+            touched.add(left);
+        }
+        for (BTree.Cursor c = tree.ceiling(start); c.valid() && c.key() <= end; c.next()) {
+            long[] e = c.entry();
+            if (touched.isEmpty() || touched.get(touched.size() - 1)[0] != e[0]) {
+                touched.add(e);
+            }
+        }
+        for (long[] e : touched) {
+            tree.remove(e[0]);
+        }
+        // Segments over [from, to): stored counts where entries were, 1 in the gaps of [start, end).
+        List<long[]> segments = new ArrayList<>();
+        long pos = touched.isEmpty() ? start : Math.min(start, touched.get(0)[0]);
+        for (long[] e : touched) {
+            if (e[0] > pos) {
+                segments.add(new long[] {pos, e[0] - pos, 1});
+            }
+            segments.add(new long[] {e[0], e[1], e[2]});
+            pos = e[0] + e[1];
+        }
+        if (pos < end) {
+            segments.add(new long[] {pos, end - pos, 1});
+        }
+        List<Run> freed = new ArrayList<>();
+        List<long[]> result = new ArrayList<>();
+        for (long[] s : segments) {
+            long sStart = s[0];
+            long sEnd = s[0] + s[1];
+            // pieces before, inside and after the adjusted run
+            long a = Math.max(sStart, start);
+            long b = Math.min(sEnd, end);
+            if (a >= b) {
+                append(result, sStart, sEnd, s[2]);
+                continue;
+            }
+            append(result, sStart, a, s[2]);
+            long n = s[2] + delta;
+            if (n < 0) {
+                throw new CorruptImageException("reference count of blocks [" + a + ", " + b + ") would drop below 0");
+            }
+            if (n == 0) {
+                freed.add(new Run(a, b - a));
+            }
+            append(result, a, b, n);
+            append(result, b, sEnd, s[2]);
+        }
+        for (long[] r : result) {
+            if (r[2] > 1) {
+                tree.insert(r);
+            }
+        }
+        return freed;
+    }
+
+    /** Appends {@code [from, to)} with {@code count}, merging with an equal, adjacent predecessor. */
+    private static void append(List<long[]> out, long from, long to, long count) {
+        if (to <= from) {
+            return;
+        }
+        long[] last = out.isEmpty() ? null : out.get(out.size() - 1);
+        if (last != null && last[2] == count && last[0] + last[1] == from) {
+            last[1] += to - from;
+        } else {
+            out.add(new long[] {from, to - from, count});
+        }
+    }
+
+    /** Every stored entry, in block order: {@code start, length, count}. */
+    public List<long[]> entries() {
+        List<long[]> out = new ArrayList<>();
+        for (BTree.Cursor c = tree.first(); c.valid(); c.next()) {
+            out.add(c.entry());
+        }
+        return out;
+    }
+}

@@ -46,6 +46,7 @@ public final class Checker {
     int nameIndexOwner = -1;
     long freeBlocksCounted;
     private RawBlocks blocks;
+    private boolean complete;
 
     private Checker(BlockDevice dev) {
         this.dev = dev;
@@ -75,11 +76,20 @@ public final class Checker {
         findings.add(new Finding(kind, block, structure, inode, name, message));
     }
 
+    /**
+     * False when the check could not look at the structures (no valid superblock, a truncated
+     * file): then there is nothing a repair could rebuild from.
+     */
+    public boolean complete() {
+        return complete;
+    }
+
     private void run() throws IOException {
         if (!checkSuperblocks()) {
             reportSuperblockCopies();
             return;
         }
+        complete = true;
         checkWal();
         reportSuperblockCopies();
         blocks = new RawBlocks(dev, pending == null ? Map.of() : pending.homeToLog);
@@ -120,8 +130,9 @@ public final class Checker {
             }
         }
         if (sb.totalBlocks > dev.blockCount()) {
-            add(Kind.NO_SUPERBLOCK, -1, "image", 0, null, "the file holds " + dev.blockCount()
-                    + " blocks, the superblock says " + sb.totalBlocks + ": the image is truncated");
+            add(Kind.TRUNCATED, -1, "image", 0, null, "the file holds " + dev.blockCount()
+                    + " blocks, the superblock says " + sb.totalBlocks + ": the image is truncated; nothing else was"
+                    + " checked and repair will not touch it");
             return false;
         }
         return true;

@@ -5,6 +5,7 @@ public enum Kind {
     SUPERBLOCK_COPY("superblock-copy", Severity.DAMAGE),
     SUPERBLOCK_PENDING("superblock-pending", Severity.NOTE),
     NO_SUPERBLOCK("no-superblock", Severity.DAMAGE),
+    TRUNCATED("truncated", Severity.DAMAGE),
     WAL_HEADER("wal-header", Severity.HARMLESS),
     WAL_PENDING("wal-pending", Severity.NOTE),
     WAL_INTERRUPTED("wal-interrupted", Severity.NOTE),

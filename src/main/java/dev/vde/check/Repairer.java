@@ -41,7 +41,8 @@ public final class Repairer {
     public static Result repair(BlockDevice dev) throws IOException {
         Checker first = Checker.check(dev);
         Checker c = first;
-        if (c.sb == null) {
+        if (!c.complete()) {
+            // Without the structures there is nothing to rebuild from: write nothing.
             return new Result(first, List.of(), false);
         }
         if (c.sb.writeVersion > Superblock.FORMAT_VERSION) {

@@ -92,7 +92,7 @@ public final class Checker {
         complete = true;
         checkWal();
         reportSuperblockCopies();
-        blocks = new RawBlocks(dev, pending == null ? Map.of() : pending.homeToLog);
+        blocks = new RawBlocks(dev, pending == null ? Map.of() : pending.homeToLog, sb.txid);
         used.add(0, sb.dataStart, used.owner("metadata regions", 0, null));
         checkBitmapBlocks();
         checkInodeTable();
@@ -147,7 +147,9 @@ public final class Checker {
             if (copyProblem[slot] == null) {
                 continue;
             }
-            if (pending != null && pending.homeToLog.containsKey((long) slot)) {
+            // One crash tears either the log header or a superblock copy (written after the
+            // header's sync), never both: with both unreadable, this is damage.
+            if (pending != null && pending.homeToLog.containsKey((long) slot) && !walHeaderBad) {
                 add(Kind.SUPERBLOCK_PENDING, slot, "superblock", 0, null, copyProblem[slot]
                         + "; the pending log rewrites this copy");
             } else {
@@ -159,45 +161,37 @@ public final class Checker {
 
     private void checkWal() throws IOException {
         Journal journal = new Journal(dev, sb.walStart, sb.walBlocks);
-        if (journal.header() == null) {
-            walHeaderBad = true;
-            if (interruptedCommit()) {
-                add(Kind.WAL_INTERRUPTED, sb.walStart, "WAL header", 0, null, "transaction " + (sb.txid + 1)
-                        + " was cut off while committing (a torn header after a crash): it did not happen");
-            } else {
-                add(Kind.WAL_HEADER, sb.walStart, "WAL header", 0, null,
-                        "unreadable, and not from an interrupted commit; no committed transaction is pending");
-            }
-            return;
-        }
+        boolean headerReadable = journal.header() != null;
         try {
             pending = journal.recover(sb.txid);
         } catch (CorruptImageException e) {
             add(Kind.WAL_LOG, e.block(), "WAL", 0, null, e.getMessage() + "; checked without it");
             return;
         }
+        if (!headerReadable) {
+            walHeaderBad = true;
+            boolean copyBad = copyProblem[0] != null || copyProblem[1] != null;
+            if (pending != null) {
+                // A crash tears the header or a superblock copy, never both: with a bad copy too,
+                // the header is damaged, not torn.
+                add(copyBad ? Kind.WAL_HEADER : Kind.WAL_INTERRUPTED, sb.walStart, "WAL header", 0, null,
+                        "unreadable (" + (copyBad ? "damaged" : "torn at the commit point, or damaged") + "), but the log"
+                        + " of transaction " + pending.txid + " is complete and verifies: it is checked as replayed, and"
+                        + " the next write or --repair applies it");
+            } else {
+                add(Kind.WAL_HEADER, sb.walStart, "WAL header", 0, null,
+                        "unreadable; the log holds no complete transaction to replay");
+            }
+        }
         if (pending != null) {
             byte[] b = new byte[dev.blockSize()];
             long slot = pending.homeToLog.get(pending.txid & 1);
             dev.read(slot, b, 0);
             sb = SuperblockCodec.decode(b, slot);
-            add(Kind.WAL_PENDING, sb.walStart, "WAL", 0, null, "transaction " + pending.txid
-                    + " is committed but not yet copied home; checked as replayed (the next write or --repair applies it)");
-        }
-    }
-
-    /**
-     * A crash at the commit point tears the header, but the log it was committing is complete:
-     * its first descriptor (always in the first log slot, synced before the header write) names
-     * the next transaction. After a header damaged later, that slot holds an applied one.
-     */
-    private boolean interruptedCommit() throws IOException {
-        byte[] b = new byte[dev.blockSize()];
-        dev.read(sb.walStart + 1, b, 0);
-        try {
-            return WalCodec.decodeDescriptor(b, sb.walStart + 1).txid() == sb.txid + 1;
-        } catch (CorruptImageException e) {
-            return false;
+            if (headerReadable) {
+                add(Kind.WAL_PENDING, sb.walStart, "WAL", 0, null, "transaction " + pending.txid
+                        + " is committed but not yet copied home; checked as replayed (the next write or --repair applies it)");
+            }
         }
     }
 

@@ -16,10 +16,13 @@ import java.util.Map;
 final class RawBlocks {
     private final BlockDevice dev;
     private final Map<Long, Long> overlay;
+    private final long txid;
 
-    RawBlocks(BlockDevice dev, Map<Long, Long> overlay) {
+    /** @param txid the superblock's txid: blocks written after it are reported, not trusted */
+    RawBlocks(BlockDevice dev, Map<Long, Long> overlay, long txid) {
         this.dev = dev;
         this.overlay = overlay;
+        this.txid = txid;
     }
 
     int blockSize() {
@@ -41,6 +44,7 @@ final class RawBlocks {
         byte[] b = read(block);
         try {
             BlockTrailer.verify(b, block, tag);
+            BlockTrailer.verifyNotNewer(b, block, tag, txid);
             return b;
         } catch (CorruptImageException e) {
             why[0] = e.getMessage().replaceFirst("^block \\d+ \\([^)]*\\): ", "");

@@ -136,7 +136,7 @@ public final class Repairer {
     private static void addOldBitmap(Checker c, Transaction t, RangeSet old) {
         Superblock sb = c.sb;
         long bitsPerPage = sb.bitsPerBitmapBlock();
-        RawBlocks raw = new RawBlocks(t.device(), Map.of());
+        RawBlocks raw = new RawBlocks(t.device(), Map.of(), c.sb.txid);
         String[] why = new String[1];
         for (long p = 0; p < sb.bitmapHighWater; p++) {
             if (c.badBitmapPages.contains(p)) {
@@ -191,7 +191,7 @@ public final class Repairer {
         int perBlock = sb.inodesPerBlock();
         Set<Long> keptNumbers = new HashSet<>();
         kept.forEach(f -> keptNumbers.add(f.inode.number));
-        RawBlocks raw = new RawBlocks(t.device(), Map.of());
+        RawBlocks raw = new RawBlocks(t.device(), Map.of(), c.sb.txid);
         String[] why = new String[1];
         for (long first = 1; first < sb.inodeHighWater; first += perBlock) {
             long block = sb.inodeStart + (first - 1) / perBlock;
@@ -225,7 +225,7 @@ public final class Repairer {
         }
         Findings ignored = new Findings();
         UsedBlocks scratch = new UsedBlocks();
-        new TreeWalk(new RawBlocks(c.deviceForRepair(), Map.of()), NodeLayout.EXTENTS, c.sb, ino.number, ignored,
+        new TreeWalk(new RawBlocks(c.deviceForRepair(), Map.of(), c.sb.txid), NodeLayout.EXTENTS, c.sb, ino.number, ignored,
                 "extent tree", ino.number, ino.name, scratch, scratch.owner("x", 0, null))
                 .walk(ino.treeRoot, ino.treeHeight, w -> out.add(Extent.fromWords(w)));
         return out;

@@ -54,6 +54,20 @@ public final class BlockTrailer {
         return LE.u32(block, block.length - SIZE + 4);
     }
 
+    /**
+     * Verifies that a block was not written by a transaction after {@code txid}, the one the
+     * superblock in use records: such a block means a newer superblock was lost, and reading it
+     * with the older one would mix two states. Generations are the low 32 bits of a txid, so the
+     * comparison is modular (valid while the two are less than 2^31 transactions apart).
+     */
+    public static void verifyNotNewer(byte[] block, long blockNo, Tag tag, long txid) {
+        long gen = generation(block);
+        if ((int) (gen - txid) > 0) {
+            throw new CorruptImageException(blockNo, tag.name(), "written by transaction " + gen
+                    + ", after the superblock's " + txid + ": a newer superblock copy is lost");
+        }
+    }
+
     public static int payload(int blockSize) {
         return blockSize - SIZE;
     }

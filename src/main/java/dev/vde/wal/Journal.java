@@ -145,9 +145,55 @@ public final class Journal {
      */
     public Pending recover(long superblockTxid) throws IOException {
         WalCodec.Header h = header();
-        if (h == null || h.txid() <= superblockTxid) {
+        if (h == null) {
+            // The header is torn (the power went at the commit point) or damaged. The log it
+            // would have committed was synced before it: if that log is complete and every
+            // image verifies, it is replayed. After a crash that is the "after" outcome, which
+            // atomicity allows; after damage it is the state the lost header recorded.
+            WalCodec.Header guessed = headerFromLog(superblockTxid + 1);
+            if (guessed == null) {
+                return null;
+            }
+            try {
+                return recover(guessed, superblockTxid);
+            } catch (CorruptImageException e) {
+                return null;
+            }
+        }
+        if (h.txid() <= superblockTxid) {
             return null;
         }
+        return recover(h, superblockTxid);
+    }
+
+    /** The header a complete log of transaction {@code txid} in the WAL region implies, or null. */
+    private WalCodec.Header headerFromLog(long txid) throws IOException {
+        byte[] buf = new byte[blockSize];
+        java.util.Set<Long> seen = new java.util.HashSet<>();
+        long first = walStart + 1;
+        long d = first;
+        long images = 0;
+        while (d != 0) {
+            if (d < 0 || d >= device.blockCount() || !seen.add(d)) {
+                return null;
+            }
+            device.read(d, buf, 0);
+            WalCodec.Descriptor desc;
+            try {
+                desc = WalCodec.decodeDescriptor(buf, d);
+            } catch (CorruptImageException e) {
+                return null;
+            }
+            if (desc.txid() != txid) {
+                return null;
+            }
+            images += desc.entries().length;
+            d = desc.next();
+        }
+        return images == 0 ? null : new WalCodec.Header(txid, images, first, seen.size());
+    }
+
+    private Pending recover(WalCodec.Header h, long superblockTxid) throws IOException {
         if (h.txid() != superblockTxid + 1) {
             throw new CorruptImageException(walStart, "WAL header", "committed txid " + h.txid()
                     + " does not follow the superblock's txid " + superblockTxid);
@@ -215,7 +261,7 @@ public final class Journal {
         }
     }
 
-    /** Copies a recovered transaction home, superblock last. */
+    /** Copies a recovered transaction home, superblock last, then makes sure the header is readable. */
     public void replay(Pending p) throws IOException {
         SortedMap<Long, byte[]> images = new java.util.TreeMap<>();
         for (Map.Entry<Long, Long> e : p.homeToLog.entrySet()) {
@@ -224,5 +270,10 @@ public final class Journal {
             images.put(e.getKey(), b);
         }
         checkpoint(images);
+        if (header() == null) {
+            device.write(walStart, WalCodec.encodeHeader(new WalCodec.Header(p.txid, p.homeToLog.size(), walStart + 1,
+                    WalCodec.descriptorsFor(p.homeToLog.size(), blockSize)), blockSize), 0);
+            device.sync();
+        }
     }
 }

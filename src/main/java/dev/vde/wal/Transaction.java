@@ -87,6 +87,7 @@ public final class Transaction implements NodeStore, Allocator.Pages {
             throw new UncheckedIOException(e);
         }
         BlockTrailer.verify(b, block, tag);
+        BlockTrailer.verifyNotNewer(b, block, tag, sb.txid);
         return b;
     }
 

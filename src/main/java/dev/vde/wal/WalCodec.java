@@ -49,6 +49,11 @@ public final class WalCodec {
     public record Descriptor(long txid, long next, Entry[] entries) {
     }
 
+    public static long descriptorsFor(long images, int blockSize) {
+        int per = descriptorCapacity(blockSize);
+        return (images + per - 1) / per;
+    }
+
     public static int descriptorCapacity(int blockSize) {
         return (blockSize - DESCRIPTOR_HEADER - BlockTrailer.SIZE) / ENTRY;
     }

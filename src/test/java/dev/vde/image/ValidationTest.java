@@ -13,6 +13,7 @@ import dev.vde.format.Tag;
 import dev.vde.format.UnsupportedFormatException;
 import dev.vde.inode.InodeCodec;
 import dev.vde.io.MemoryDevice;
+import dev.vde.testutil.Fsck;
 import dev.vde.testutil.Model;
 import dev.vde.wal.WalCodec;
 import java.io.ByteArrayInputStream;
@@ -194,6 +195,35 @@ class ValidationTest {
             assertThatThrownBy(() -> img.readRange("f", 100, 50, Channels.newChannel(new java.io.ByteArrayOutputStream())))
                     .isInstanceOf(IllegalArgumentException.class);
         }
+    }
+
+    /**
+     * A superblock older than the blocks it points to (a newer copy lost, the log no help) must
+     * not be read as a mix of two states: blocks written after its txid are refused.
+     */
+    @Test
+    void blocksNewerThanTheSuperblockAreRefused() throws Exception {
+        MemoryDevice dev = image();
+        byte[] oldCopy = new byte[4096];
+        long oldTxid;
+        try (Image img = Image.open(dev, true)) {
+            write(img, "a", 0, "first".getBytes());
+            oldTxid = img.superblock().txid;
+            dev.read(oldTxid & 1, oldCopy, 0);
+            write(img, "b", 0, "second".getBytes());
+            write(img, "a", 0, "third".getBytes());
+        }
+        Superblock sb = SuperblockCodec.decode(oldCopy, oldTxid & 1);
+        dev.write(0, oldCopy, 0);
+        dev.write(1, oldCopy, 0);
+        dev.write(sb.walStart, WalCodec.encodeHeader(new WalCodec.Header(oldTxid, 0, 0, 0), 4096), 0);
+        try (Image img = Image.open(dev, false)) {
+            assertThatThrownBy(() -> {
+                Model.read(img, "a");
+                img.list();
+            }).isInstanceOf(CorruptImageException.class).hasMessageContaining("after the superblock's " + oldTxid);
+        }
+        assertThat(Fsck.check(dev)).contains("after the superblock's");
     }
 
     @Test

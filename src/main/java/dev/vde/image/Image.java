@@ -121,29 +121,11 @@ public final class Image implements Closeable {
      * @throws NotFoundException if the file does not exist
      */
     public static Image open(Path path, boolean writable, int chunkShift) throws IOException {
-        if (Files.isDirectory(path)) {
-            throw new FileSystemException(path.toString(), null, "is a directory, not an image file");
-        }
-        FileChannel ch;
+        RawImage raw = openRaw(path, writable, chunkShift);
         try {
-            ch = writable ? FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)
-                    : FileChannel.open(path, StandardOpenOption.READ);
-        } catch (NoSuchFileException e) {
-            throw new NotFoundException("image " + path + " does not exist");
-        }
-        try {
-            FileLock lock = lock(ch, path, !writable);
-            int bs = probeBlockSize(ch, path);
-            long blocks = ch.size() / bs;
-            ChunkedMappedDevice dev = new ChunkedMappedDevice(path, ch, writable, bs, blocks, chunkShift);
-            try {
-                return new Image(dev, writable, path, ch, lock);
-            } catch (RuntimeException | IOException | Error e) {
-                dev.close();
-                throw e;
-            }
+            return new Image(raw.device, writable, path, raw.channel, raw.lock);
         } catch (RuntimeException | IOException | Error e) {
-            ch.close();
+            raw.close();
             throw e;
         }
     }
@@ -178,6 +160,13 @@ public final class Image implements Closeable {
      * superblock copy verifies (or claims one). Nothing else is read.
      */
     public static RawImage openRaw(Path path, boolean writable) throws IOException {
+        return openRaw(path, writable, ChunkedMappedDevice.DEFAULT_CHUNK_SHIFT);
+    }
+
+    private static RawImage openRaw(Path path, boolean writable, int chunkShift) throws IOException {
+        if (Files.isDirectory(path)) {
+            throw new FileSystemException(path.toString(), null, "is a directory, not an image file");
+        }
         FileChannel ch;
         try {
             ch = writable ? FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)
@@ -188,8 +177,7 @@ public final class Image implements Closeable {
         try {
             FileLock lock = lock(ch, path, !writable);
             int bs = probeBlockSize(ch, path);
-            return new RawImage(new ChunkedMappedDevice(path, ch, writable, bs, ch.size() / bs,
-                    ChunkedMappedDevice.DEFAULT_CHUNK_SHIFT), ch, lock);
+            return new RawImage(new ChunkedMappedDevice(path, ch, writable, bs, ch.size() / bs, chunkShift), ch, lock);
         } catch (RuntimeException | IOException | Error e) {
             ch.close();
             throw e;

@@ -24,7 +24,7 @@ import picocli.CommandLine.Parameters;
             "With --repair: rebuilds what is derived (bitmap, counters, name index, sibling links, tree shape) from the "
                 + "files, removes and names files that cannot be saved, as one transaction, then checks again.",
             "Exit status (as e2fsck): 0 no errors, 1 errors found and all repaired, 4 errors left (or found without "
-                + "--repair), 8 the check could not run (not an image, I/O error). 3 and 5 as for every command.",
+                + "--repair), 8 the check could not run (not an image, a newer format, I/O error). 3 and 5 as for every command.",
             "With --json: {\"image\", \"status\", \"clean\", \"files\", \"summary\": {\"damage\", \"harmless\", \"notes\", "
                 + "\"total\"}, \"findings\": [{\"kind\", \"severity\", \"block\", \"structure\", \"inode\", \"name\", "
                 + "\"message\", \"repaired\"}], \"removed\": [...]}; block is -1 and inode 0 where they do not apply."},
@@ -59,25 +59,32 @@ final class FsckCommand extends ImageCommand {
             return CANNOT_CHECK;
         }
         try (raw) {
-            if (!repair) {
-                Checker c = Checker.check(raw.device);
-                int status = c.findings().isClean() ? CLEAN : ERRORS_LEFT;
-                report(c, List.of(), status, false);
-                return status;
-            }
-            Repairer.Result r = Repairer.repair(raw.device);
-            Checker after = Checker.check(raw.device);
-            boolean clean = after.findings().isClean();
-            int status = !r.before().findings().isClean() || r.changed() ? (clean ? REPAIRED : ERRORS_LEFT)
-                    : CLEAN;
-            if (clean) {
-                r.before().findings().list().forEach(Finding::markRepaired);
-                report(r.before(), r.removed(), status, true);
-            } else {
-                report(after, r.removed(), status, true);
-            }
+            return check(raw);
+        } catch (dev.vde.format.UnsupportedFormatException e) {
+            // A newer format: this vde cannot check it, which is not the same as finding errors.
+            io().err().println("vde: error: " + ExitCodes.oneLine("unsupported: " + e.getMessage()));
+            return CANNOT_CHECK;
+        }
+    }
+
+    private int check(Image.RawImage raw) throws Exception {
+        if (!repair) {
+            Checker c = Checker.check(raw.device);
+            int status = c.findings().isClean() ? CLEAN : ERRORS_LEFT;
+            report(c, List.of(), status, false);
             return status;
         }
+        Repairer.Result r = Repairer.repair(raw.device);
+        Checker after = Checker.check(raw.device);
+        boolean clean = after.findings().isClean();
+        int status = !r.before().findings().isClean() || r.changed() ? (clean ? REPAIRED : ERRORS_LEFT) : CLEAN;
+        if (clean) {
+            r.before().findings().list().forEach(Finding::markRepaired);
+            report(r.before(), r.removed(), status, true);
+        } else {
+            report(after, r.removed(), status, true);
+        }
+        return status;
     }
 
     private void report(Checker c, List<String> removed, int status, boolean repaired) throws Exception {

@@ -248,6 +248,18 @@ class FsckCliTest {
     }
 
     @Test
+    void anImageOfANewerFormatCannotBeChecked() throws Exception {
+        for (long slot = 0; slot < 2; slot++) {
+            damage(slot, b -> dev.vde.format.LE.u16(b, 10, 2), true, Tag.SUPB);
+        }
+        String before = sha();
+        Run r = vde("fsck", img.toString(), "--repair");
+        assertThat(r.status()).isEqualTo(8);
+        assertThat(r.err()).startsWith("vde: error: unsupported: ").hasLineCount(1);
+        assertThat(sha()).isEqualTo(before);
+    }
+
+    @Test
     void notAnImageCannotBeChecked() throws Exception {
         Path junk = Files.write(dir.resolve("junk"), new byte[4096]);
         Run r = vde("fsck", junk.toString());

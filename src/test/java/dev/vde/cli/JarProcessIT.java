@@ -197,6 +197,75 @@ class JarProcessIT {
         assertThat(got.digest()).isEqualTo(sent.digest());
     }
 
+    /**
+     * SIGKILL in the middle of large writes: after each kill the image opens with the file's old
+     * content or its new one (never a mix), and fsck finds it clean.
+     */
+    @Test
+    void killedInTheMiddleOfLargeWritesTheImageHoldsOldOrNew() throws Exception {
+        Path img = dir.resolve("disk.vde");
+        assertThat(vde(null, "format", img.toString(), "--size", "256M").status()).isZero();
+        byte[] old = new byte[3 << 20];
+        new Random(1).nextBytes(old);
+        Path oldFile = Files.write(dir.resolve("old.bin"), old);
+        assertThat(vde(null, "write", img.toString(), "f", "--input", oldFile.toString()).status()).isZero();
+        String oldSha = sha256(old);
+        Random rnd = new Random(2);
+        int sawNew = 0;
+        for (int round = 0; round < 6; round++) {
+            byte[] fresh = new byte[64 << 20];
+            rnd.nextBytes(fresh);
+            Process w = start(ProcessBuilder.Redirect.PIPE, ProcessBuilder.Redirect.DISCARD,
+                    ProcessBuilder.Redirect.DISCARD, "write", img.toString(), "f", "--truncate");
+            int sent = 0;
+            // even rounds: kill while the input still streams; odd rounds: send everything, then
+            // kill after a random delay, in the copy, the sync or the commit
+            int killAt = round % 2 == 0 ? (8 + rnd.nextInt(48)) << 20 : fresh.length;
+            OutputStream in = w.getOutputStream();
+            try {
+                while (sent < fresh.length) {
+                    int n = Math.min(1 << 20, fresh.length - sent);
+                    in.write(fresh, sent, n);
+                    sent += n;
+                    if (sent >= killAt) {
+                        break;
+                    }
+                }
+                if (round % 2 == 1) {
+                    in.close();
+                    Thread.sleep(rnd.nextInt(400));
+                }
+            } catch (IOException pipeClosed) {
+                // the writer already finished or died
+            }
+            w.destroyForcibly();
+            try {
+                in.close();
+            } catch (IOException ignored) {
+                // the pipe is gone with the process
+            }
+            w.waitFor(30, TimeUnit.SECONDS);
+            Process c = start(noInput(), ProcessBuilder.Redirect.PIPE, ProcessBuilder.Redirect.DISCARD,
+                    "cat", img.toString(), "f");
+            byte[] got;
+            try (InputStream out = c.getInputStream()) {
+                got = out.readAllBytes();
+            }
+            assertThat(await(c, 60)).isZero();
+            String gotSha = sha256(got);
+            String newSha = sha256(fresh);
+            assertThat(gotSha).as("round %d: the old or the whole new content", round).isIn(oldSha, newSha);
+            Result fsck = vde(null, "fsck", img.toString());
+            assertThat(fsck.status()).as("round %d: %s", round, fsck.stdout()).isZero();
+            if (gotSha.equals(newSha)) {
+                sawNew++;
+                old = fresh;
+                oldSha = newSha;
+            }
+        }
+        System.out.println("JarProcessIT: " + sawNew + " of 6 killed writes had committed");
+    }
+
     /** {@code vde cat ... | head -c 100}: the reader goes away; no stack trace, status 141. */
     @Test
     void earlyCloseOfStdout() throws Exception {

@@ -117,10 +117,18 @@ public final class Checker {
             }
         }
         if (copies[0] == null && copies[1] == null) {
-            add(Kind.NO_SUPERBLOCK, -1, "superblock", 0, null, "neither copy is valid: nothing else can be checked");
-            return false;
+            sb = Journal.superblockFromLog(dev);
+            if (sb == null) {
+                add(Kind.NO_SUPERBLOCK, -1, "superblock", 0, null, "neither copy is valid and the log holds none: "
+                        + "nothing else can be checked");
+                return false;
+            }
+            for (int slot = 0; slot < 2; slot++) {
+                copyProblem[slot] += "; both copies are lost, the log's copy of transaction " + sb.txid + " is used";
+            }
+        } else {
+            sb = copies[0] == null || (copies[1] != null && copies[1].txid > copies[0].txid) ? copies[1] : copies[0];
         }
-        sb = copies[0] == null || (copies[1] != null && copies[1].txid > copies[0].txid) ? copies[1] : copies[0];
         for (int slot = 0; slot < 2; slot++) {
             Superblock c = copies[slot];
             if (c != null && c != sb && (c.blockSize != sb.blockSize || c.totalBlocks != sb.totalBlocks
@@ -154,7 +162,7 @@ public final class Checker {
                         + "; the pending log rewrites this copy");
             } else {
                 add(Kind.SUPERBLOCK_COPY, slot, "superblock", 0, null, copyProblem[slot]
-                        + (sb != null ? "; the other copy is used" : ""));
+                        + (sb != null && copyProblem[1 - slot] == null ? "; the other copy is used" : ""));
             }
         }
     }

@@ -290,8 +290,9 @@ public final class Image implements Closeable {
     }
 
     /**
-     * The newest valid superblock copy. A valid copy that needs a newer reader stops the open,
-     * whichever copy it is: a newer vde has written the image.
+     * The newest valid superblock copy, or, when both are unreadable, the one the log holds for
+     * its last transaction. A valid copy that needs a newer reader stops the open, whichever copy
+     * it is: a newer vde has written the image.
      */
     static Superblock readSuperblock(BlockDevice dev) throws IOException {
         Superblock best = null;
@@ -307,6 +308,10 @@ public final class Image implements Closeable {
             } catch (CorruptImageException e) {
                 problems.add(e.getMessage());
             }
+        }
+        if (best == null) {
+            // Both copies are lost; the log still holds the last commit's superblock.
+            best = Journal.superblockFromLog(dev);
         }
         if (best == null) {
             throw new CorruptImageException("no valid superblock: " + String.join("; ", problems));

@@ -2,6 +2,7 @@ package dev.vde.wal;
 
 import dev.vde.format.Checksums;
 import dev.vde.format.CorruptImageException;
+import dev.vde.format.Superblock;
 import dev.vde.format.SuperblockCodec;
 import dev.vde.io.BlockDevice;
 import java.io.IOException;
@@ -259,6 +260,56 @@ public final class Journal {
         if (b < 0 || b >= device.blockCount()) {
             throw new CorruptImageException(walStart, "WAL", what + " at block " + b + " outside the image");
         }
+    }
+
+    /**
+     * The superblock of the last committed transaction as the log still holds it (until the next
+     * commit overwrites the log), for when both superblock copies are unreadable; null if the log
+     * cannot give it. The log region starts at block 2 in every v1 image.
+     */
+    public static Superblock superblockFromLog(BlockDevice device) throws IOException {
+        if (device.blockCount() < 3) {
+            return null;
+        }
+        int bs = device.blockSize();
+        byte[] b = new byte[bs];
+        device.read(2, b, 0);
+        WalCodec.Header h;
+        try {
+            h = WalCodec.decodeHeader(b, 2);
+        } catch (CorruptImageException e) {
+            return null;
+        }
+        java.util.Set<Long> seen = new java.util.HashSet<>();
+        long d = h.firstDescriptor();
+        for (long i = 0; i < h.descriptorCount() && d > 2 && d < device.blockCount() && seen.add(d); i++) {
+            device.read(d, b, 0);
+            WalCodec.Descriptor desc;
+            try {
+                desc = WalCodec.decodeDescriptor(b, d);
+            } catch (CorruptImageException e) {
+                return null;
+            }
+            if (desc.txid() != h.txid()) {
+                return null;
+            }
+            for (WalCodec.Entry e : desc.entries()) {
+                if (e.home() == (h.txid() & 1) && e.logBlock() > 2 && e.logBlock() < device.blockCount()) {
+                    device.read(e.logBlock(), b, 0);
+                    if (Checksums.xx(b, 0, bs) != e.checksum()) {
+                        return null;
+                    }
+                    try {
+                        Superblock s = SuperblockCodec.decode(b, e.logBlock());
+                        return s.txid == h.txid() && s.walStart == 2 ? s : null;
+                    } catch (CorruptImageException ex) {
+                        return null;
+                    }
+                }
+            }
+            d = desc.next();
+        }
+        return null;
     }
 
     /** Copies a recovered transaction home, superblock last, then makes sure the header is readable. */

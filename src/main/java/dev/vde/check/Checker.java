@@ -457,12 +457,18 @@ public final class Checker {
         UsedBlocks.Owner a = used.ownerOf(otherOwner);
         UsedBlocks.Owner b = used.ownerOf(r.owner());
         for (FileState f : files) {
-            if (f.owner == r.owner() || f.treeOwner == r.owner()) {
-                f.dropped = true;
+            if (f.owner == r.owner()) {
+                // Its data: repair gives the file its own copy of the shared blocks.
+                f.cloneRanges.add(new long[] {from, to});
+                f.worsen(FileState.Verdict.REBUILD);
+            } else if (f.treeOwner == r.owner()) {
+                // A tree node in someone else's block: the rebuilt tree gets new nodes.
+                f.worsen(FileState.Verdict.REBUILD);
             }
         }
         add(Kind.USED_TWICE, from, "space", b.inode(), b.name(), "blocks " + from + " to " + (to - 1)
-                + " are also held by " + label(a));
+                + " are also held by " + label(a) + (b.inode() > 0 && "file".equals(b.label())
+                        ? "; repair gives this file its own copy" : ""));
     }
 
     private static String label(UsedBlocks.Owner o) {

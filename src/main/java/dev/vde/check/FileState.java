@@ -21,8 +21,10 @@ final class FileState {
     Verdict verdict = Verdict.OK;
     boolean hasExtentPastEof;
     boolean countersWrong;
-    /** Replaced by another file of the same name, or holding blocks another file also holds. */
+    /** Replaced by another file of the same name. */
     boolean dropped;
+    /** Physical ranges [start, end) of its data that another holder had first: repair copies them. */
+    final java.util.List<long[]> cloneRanges = new java.util.ArrayList<>();
 
     FileState(Inode inode, int owner, int treeOwner) {
         this.inode = inode;

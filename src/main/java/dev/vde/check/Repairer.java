@@ -107,7 +107,7 @@ public final class Repairer {
         for (FileState f : kept) {
             Inode ino = f.inode;
             if (f.verdict == FileState.Verdict.REBUILD || f.countersWrong || f.hasExtentPastEof) {
-                List<Extent> extents = readExtents(c, f);
+                List<Extent> extents = cloneShared(t, readExtents(c, f), f.cloneRanges);
                 ino.treeRoot = 0;
                 ino.treeHeight = 0;
                 ino.inline.clear();
@@ -213,6 +213,58 @@ public final class Repairer {
             }
         }
         return new InodeTable(t);
+    }
+
+    /**
+     * Gives a file its own copy of blocks another holder had first: the parts of its extents
+     * inside {@code ranges} are copied to newly allocated blocks and remapped there. The shared
+     * originals stay with the first holder, untouched.
+     */
+    private static List<Extent> cloneShared(Transaction t, List<Extent> extents, List<long[]> ranges) {
+        if (ranges.isEmpty()) {
+            return extents;
+        }
+        int bs = t.blockSize();
+        List<Extent> out = new ArrayList<>();
+        byte[] buf = new byte[bs];
+        for (Extent e : extents) {
+            long pos = e.start();
+            long end = e.start() + e.count();
+            while (pos < end) {
+                long cut = end;
+                boolean shared = false;
+                for (long[] r : ranges) {
+                    if (pos >= r[0] && pos < r[1]) {
+                        shared = true;
+                        cut = Math.min(cut, r[1]);
+                    } else if (r[0] > pos) {
+                        cut = Math.min(cut, r[0]);
+                    }
+                }
+                long logical = e.logical() + (pos - e.start()) * bs;
+                long n = cut - pos;
+                if (!shared) {
+                    out.add(new Extent(pos, (int) n, e.flags(), logical));
+                } else {
+                    long done = 0;
+                    while (done < n) {
+                        dev.vde.alloc.Run run = t.allocator().allocate(0, n - done);
+                        try {
+                            for (long i = 0; i < run.length(); i++) {
+                                t.device().read(pos + done + i, buf, 0);
+                                t.device().write(run.start() + i, buf, 0);
+                            }
+                        } catch (IOException ex) {
+                            throw new java.io.UncheckedIOException(ex);
+                        }
+                        out.add(new Extent(run.start(), (int) run.length(), e.flags(), logical + done * bs));
+                        done += run.length();
+                    }
+                }
+                pos = cut;
+            }
+        }
+        return out;
     }
 
     /** A file's extents in order, read again (the check found them all readable). */

@@ -208,15 +208,26 @@ class FsckCliTest {
     }
 
     @Test
-    void aBlockUsedTwiceRemovesTheSecondHolder() throws Exception {
+    void aBlockUsedTwiceIsCopiedForTheSecondHolder() throws Exception {
         // inode 2 ('small1') is made to point at inode 1's data block
         int per = sb.inodesPerBlock();
         assertThat(per).isEqualTo(1);
         long[] firstBlock = new long[1];
         damage(sb.inodeStart, b -> firstBlock[0] = LE.i64(b, 80), false, null);
         damage(sb.inodeStart + 1, b -> LE.i64(b, 80, firstBlock[0]), true, Tag.INOD);
+        byte[] small0 = cat("small0");
+        assertThat(cat("small1")).as("both read the shared blocks").isEqualTo(small0);
         Run r = checkRepairRecheck("also held by");
-        assertThat(r.out()).contains("removed inode 2 'small1'");
+        assertThat(r.out()).doesNotContain("removed").contains("its own copy");
+        assertThat(cat("small0")).isEqualTo(small0);
+        assertThat(cat("small1")).as("the second holder keeps what it read, in blocks of its own").isEqualTo(small0);
+        try (Image i = Image.open(img, false)) {
+            long[] p0 = new long[1];
+            long[] p1 = new long[1];
+            i.extents("small0").forEach(0, e -> (p0[0] = e.start()) >= 0 && false);
+            i.extents("small1").forEach(0, e -> (p1[0] = e.start()) >= 0 && false);
+            assertThat(p1[0]).isNotEqualTo(p0[0]);
+        }
     }
 
     @Test

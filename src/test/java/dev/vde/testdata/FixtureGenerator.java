@@ -395,7 +395,7 @@ public final class FixtureGenerator {
         for (long s : runStarts(betaOld)) {
             ft.add(f("leaked", s));
         }
-        expected.add(new Expect("files-used-twice.vde", src, 4, ft, 1, 0, List.of("beta"), none,
+        expected.add(new Expect("files-used-twice.vde", src, 4, ft, 1, 0, none, List.of("beta"),
                 "beta's extent (blocks " + bx.start() + "+" + bx.count() + ") pointed at alpha's blocks " + a.start()
                         + "+" + a.count() + " in its inode (block " + betaBlock + "), trailer resealed"));
 

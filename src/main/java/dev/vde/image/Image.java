@@ -270,7 +270,7 @@ public final class Image implements Closeable {
             } catch (IOException e) {
                 if (String.valueOf(e.getMessage()).contains("File too large")) {
                     throw new NoSpaceException("the host file system cannot hold a file of " + size
-                            + " bytes (File too large); ext4 limits files to 16 TiB, tmpfs and XFS do not");
+                            + " bytes (File too large); ext4 limits files to 16 TiB minus 4 KiB, tmpfs and XFS do not");
                 }
                 throw e;
             }

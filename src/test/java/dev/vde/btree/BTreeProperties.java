@@ -25,6 +25,12 @@ import net.jqwik.api.constraints.IntRange;
  * shrinks) fails.
  */
 class BTreeProperties {
+    /**
+     * Fixed, so that CI runs the same cases every time; to explore, change it (jqwik prints the
+     * seed of any falsified property, and the same seed reproduces it).
+     */
+    static final String SEED = "20261122";
+
 
     enum Kind { INSERT, REMOVE, REMOVE_NTH, UPDATE_NTH, LOOKUP, LOOKUP_NTH, SCAN, REOPEN }
 
@@ -83,20 +89,20 @@ class BTreeProperties {
         return Arbitraries.integers().between(0, Integer.MAX_VALUE).list().ofMinSize(1).ofMaxSize(50);
     }
 
-    @Property(tries = 20)
+    @Property(tries = 20, seed = SEED)
     void extents512GrowShrinkEmpty(@ForAll("growOps") List<Op> grow, @ForAll("shrinkOps") List<Op> shrink,
             @ForAll("drainOrder") List<Integer> drain) {
         runPhases(new TreeHarness(NodeLayout.EXTENTS, 512), grow, shrink, drain);
     }
 
-    @Property(tries = 25)
+    @Property(tries = 25, seed = SEED)
     void names512GrowShrinkEmpty(@ForAll("growOps") List<Op> grow, @ForAll("shrinkOps") List<Op> shrink,
             @ForAll("drainOrder") List<Integer> drain) {
         runPhases(new TreeHarness(NodeLayout.NAMES, 512), grow, shrink, drain);
     }
 
     /** Sequential workloads: files are mostly written front to back, and removed in any order. */
-    @Property(tries = 12)
+    @Property(tries = 12, seed = SEED)
     void extents512SequentialInsertThenRemove(@ForAll @IntRange(min = 600, max = 1200) int n,
             @ForAll @IntRange(min = 1, max = 4096) int stride, @ForAll boolean descendingInsert,
             @ForAll @IntRange(min = 0, max = 2) int removeOrder, @ForAll Random random) {
@@ -138,7 +144,7 @@ class BTreeProperties {
     }
 
     /** The large case: height 3 at 4096-byte blocks needs tens of thousands of extents. */
-    @Property(tries = 2)
+    @Property(tries = 2, seed = SEED)
     void extents4096LargeGrowShrinkEmpty(@ForAll Random random) {
         TreeHarness h = new TreeHarness(NodeLayout.EXTENTS, 4096);
         int checkEvery = 1500;

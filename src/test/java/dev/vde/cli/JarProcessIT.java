@@ -118,6 +118,18 @@ class JarProcessIT {
     }
 
     @Test
+    void vdeDebugInTheEnvironmentAddsAStackTrace() throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(JAVA, "-jar", JAR.toString(), "cat",
+                dir.resolve("missing.vde").toString(), "x").redirectErrorStream(true);
+        pb.environment().put("VDE_DEBUG", "1");
+        Process p = pb.start();
+        started.add(p);
+        String out = new String(p.getInputStream().readAllBytes(), UTF_8);
+        assertThat(await(p, 60)).isEqualTo(ExitCodes.NOT_FOUND);
+        assertThat(out).startsWith("vde: error: ").contains("\tat ");
+    }
+
+    @Test
     void fiveMebibytesThroughStdinAndStdout() throws Exception {
         Path img = dir.resolve("disk.vde");
         Result f = vde(null, "format", img.toString(), "--size", "64M");

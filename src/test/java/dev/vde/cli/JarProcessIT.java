@@ -117,6 +117,38 @@ class JarProcessIT {
         assertOneLineError(vde(null, "cat", dir.resolve("missing.vde").toString(), "x"), ExitCodes.NOT_FOUND);
     }
 
+    /**
+     * A full host file system: writes answer 6 with one line, and the image keeps its last commit.
+     * Needs a small tmpfs, so root and permission to mount; skipped with a message elsewhere.
+     */
+    @Test
+    void aFullHostFileSystemAnswersSixAndKeepsTheLastCommit() throws Exception {
+        Path mnt = Files.createDirectory(dir.resolve("small"));
+        Process m = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=48m", "tmpfs", mnt.toString())
+                .redirectErrorStream(true).start();
+        boolean mounted = m.waitFor(30, TimeUnit.SECONDS) && m.exitValue() == 0;
+        assumeTrue(mounted, "cannot mount a small tmpfs here (needs root): "
+                + new String(m.getInputStream().readAllBytes(), UTF_8).strip());
+        try {
+            Path img = mnt.resolve("img.vde");
+            assertThat(vde(null, "format", img.toString(), "--size", "1G").status()).isZero();
+            Path keep = Files.writeString(dir.resolve("keep.txt"), "keep me");
+            assertThat(vde(null, "write", img.toString(), "keep", "--input", keep.toString()).status()).isZero();
+            byte[] big = new byte[100 << 20];
+            new Random(4).nextBytes(big);
+            Path bigFile = Files.write(dir.resolve("big.bin"), big);
+            assertOneLineError(vde(null, "write", img.toString(), "big", "--input", bigFile.toString()),
+                    ExitCodes.NO_SPACE);
+            assertOneLineError(vde(bigFile, "write", img.toString(), "big2"), ExitCodes.NO_SPACE);
+            Result ls = vde(null, "ls", img.toString());
+            assertThat(ls.stdout()).isEqualTo("keep\n");
+            assertThat(vde(null, "cat", img.toString(), "keep").stdout()).isEqualTo("keep me");
+            assertThat(vde(null, "fsck", img.toString()).status()).isZero();
+        } finally {
+            new ProcessBuilder("umount", mnt.toString()).start().waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
     @Test
     void vdeDebugInTheEnvironmentAddsAStackTrace() throws Exception {
         ProcessBuilder pb = new ProcessBuilder(JAVA, "-jar", JAR.toString(), "cat",

@@ -2,6 +2,7 @@ package dev.vde.image;
 
 import dev.vde.alloc.Run;
 import dev.vde.inode.Extent;
+import dev.vde.inode.FileDigest;
 import dev.vde.inode.FileExtents;
 import dev.vde.inode.Inode;
 import dev.vde.inode.InodeCodec;
@@ -30,11 +31,66 @@ final class FileData {
     private final Transaction tx;
     private final BlockDevice dev;
     private final int bs;
+    private final long zeroHash;
 
     FileData(Transaction tx) {
         this.tx = tx;
         this.dev = tx.device();
         this.bs = tx.blockSize();
+        this.zeroHash = FileDigest.zeroBlockHash(bs);
+    }
+
+    // ---- the file's content digest (FileDigest), kept as blocks change ----
+
+    /** Replaces what logical block {@code index} contributes: {@code before} and {@code after} are its bytes. */
+    private void account(Inode ino, long index, byte[] before, byte[] after) {
+        if (ino.digest != null) {
+            ino.digest = ino.digest.minus(FileDigest.contribution(index, FileDigest.blockHash(before), zeroHash))
+                    .plus(FileDigest.contribution(index, FileDigest.blockHash(after), zeroHash));
+        }
+    }
+
+    /** Takes out what the mapped blocks of {@code [from, to)} contribute (before they are unmapped). */
+    private void subtractMapped(FileExtents map, long from, long to) throws IOException {
+        Inode ino = map.inode();
+        if (ino.digest == null || from >= to) {
+            return;
+        }
+        byte[] buf = new byte[bs];
+        IOException[] failure = new IOException[1];
+        map.forEach(from, e -> {
+            if (e.logical() >= to) {
+                return false;
+            }
+            long lo = Math.max(from, e.logical());
+            long hi = Math.min(to, e.end(bs));
+            try {
+                for (long at = lo; at < hi; at += bs) {
+                    dev.read(e.start() + (at - e.logical()) / bs, buf, 0);
+                    ino.digest = ino.digest.minus(
+                            FileDigest.contribution(at / bs, FileDigest.blockHash(buf), zeroHash));
+                }
+            } catch (IOException ex) {
+                failure[0] = ex;
+                return false;
+            }
+            return true;
+        });
+        if (failure[0] != null) {
+            throw failure[0];
+        }
+    }
+
+    /** Adds what {@code count} new blocks at physical {@code start}, mapped from logical {@code index}, contribute. */
+    private void addNew(Inode ino, long index, long start, long count) throws IOException {
+        if (ino.digest == null) {
+            return;
+        }
+        byte[] buf = new byte[bs];
+        for (long i = 0; i < count; i++) {
+            dev.read(start + i, buf, 0);
+            ino.digest = ino.digest.plus(FileDigest.contribution(index + i, FileDigest.blockHash(buf), zeroHash));
+        }
     }
 
     /** Writes everything {@code in} yields at {@code offset}; returns the byte count. */
@@ -48,11 +104,13 @@ final class FileData {
             int within = (int) (pos % bs);
             byte[] buf = new byte[bs];
             readBlock(map, blockStart, buf);
+            byte[] before = buf.clone();
             int n = readFully(in, buf, within, bs - within);
             if (n == 0) {
                 return 0;
             }
             checkFileSize(pos + n);
+            account(ino, blockStart / bs, before, buf);
             long b = tx.allocator().allocateOne(hint);
             dev.write(b, buf, 0);
             map.punch(blockStart, blockStart + bs);
@@ -93,6 +151,8 @@ final class FileData {
                 System.arraycopy(old, tail, fresh, tail, bs - tail);
                 dev.write(last, fresh, 0);
             }
+            subtractMapped(map, pos, pos + used * bs);
+            addNew(ino, pos / bs, run.start(), used);
             map.punch(pos, pos + used * bs);
             map.add(new Extent(run.start(), (int) used, 0, pos));
             pos += n;
@@ -118,13 +178,16 @@ final class FileData {
         checkFileSize(size);
         if (size < ino.size) {
             long keep = roundUp(size);
+            subtractMapped(map, keep, roundUp(ino.size));
             map.punch(keep, roundUp(ino.size));
             int within = (int) (size % bs);
             if (within != 0 && map.find(size - within) != null) {
                 long blockStart = size - within;
                 byte[] buf = new byte[bs];
                 readBlock(map, blockStart, buf);
+                byte[] before = buf.clone();
                 Arrays.fill(buf, within, bs, (byte) 0);
+                account(ino, blockStart / bs, before, buf);
                 long b = tx.allocator().allocateOne(hintFor(map, blockStart));
                 dev.write(b, buf, 0);
                 map.punch(blockStart, blockStart + bs);
@@ -132,6 +195,32 @@ final class FileData {
             }
         }
         ino.size = size;
+    }
+
+    /** A file's digest from its data: every mapped block below the end of the file. */
+    static FileDigest digestOf(FileExtents map, BlockDevice dev) throws IOException {
+        int bs = dev.blockSize();
+        long zero = FileDigest.zeroBlockHash(bs);
+        long end = map.inode().size;
+        FileDigest[] d = {FileDigest.EMPTY};
+        byte[] buf = new byte[bs];
+        IOException[] failure = new IOException[1];
+        map.forEach(0, e -> {
+            try {
+                for (long at = e.logical(); at < Math.min(e.end(bs), end); at += bs) {
+                    dev.read(e.start() + (at - e.logical()) / bs, buf, 0);
+                    d[0] = d[0].plus(FileDigest.contribution(at / bs, FileDigest.blockHash(buf), zero));
+                }
+            } catch (IOException ex) {
+                failure[0] = ex;
+                return false;
+            }
+            return true;
+        });
+        if (failure[0] != null) {
+            throw failure[0];
+        }
+        return d[0];
     }
 
     /** Copies the whole file to {@code out}; holes read as zeros. */

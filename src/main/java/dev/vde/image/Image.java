@@ -12,6 +12,7 @@ import dev.vde.format.Superblock;
 import dev.vde.format.SuperblockCodec;
 import dev.vde.format.Tag;
 import dev.vde.format.UnsupportedFormatException;
+import dev.vde.inode.FileDigest;
 import dev.vde.inode.FileExtents;
 import dev.vde.inode.Inode;
 import dev.vde.io.BlockDevice;
@@ -377,6 +378,15 @@ public final class Image implements Closeable {
         } catch (InternalError e) {
             throw new CorruptImageException("cannot read the mapped image (was the file truncated?)");
         }
+    }
+
+    /**
+     * The file's content digest: the one kept in its inode, or, for an inode written without one
+     * (older images), computed from its data.
+     */
+    public FileDigest digest(String name) throws IOException {
+        Inode ino = reading(() -> ns.find(name));
+        return ino.digest != null ? ino.digest : FileData.digestOf(new FileExtents(tx, ino), dev);
     }
 
     /** The extent map of a file, for inspection. */

@@ -18,6 +18,8 @@ public final class Inode {
     public long createTxid;
     public long modifyTxid;
     public long mtimeMillis;
+    /** The content digest, or null when the inode was written without one (computed on demand). */
+    public FileDigest digest;
 
     public boolean hasTree() {
         return treeRoot != 0;

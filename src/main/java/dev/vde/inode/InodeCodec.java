@@ -18,7 +18,7 @@ import java.util.Arrays;
  *
  * <pre>
  * offset size field
- * +0     2    flags            bit 0: in use
+ * +0     2    flags            bit 0: in use; bit 1: the digest fields are valid (FileDigest)
  * +2     2    nameLength       1..255 bytes of UTF-8
  * +4     2    inlineCount      0..4 extents stored inline
  * +6     2    treeHeight       levels of the extent tree, 0 when inline
@@ -30,14 +30,17 @@ import java.util.Arrays;
  * +48    8    createTxid
  * +56    8    modifyTxid       txid of the last change to data or size
  * +64    8    mtimeMillis
- * +72    8    reserved (0)
+ * +72    8    digestA          content digest, lane A (valid if flags bit 1 is set)
  * +80    96   inline extents   4 x 24 bytes (see Extent)
  * +176   255  name
- * +431   17   reserved (0)
+ * +431   1    reserved (0)
+ * +432   8    digestB          content digest, lane B
+ * +440   8    reserved (0)
  * </pre>
  */
 public final class InodeCodec {
     public static final int FLAG_USED = 1;
+    public static final int FLAG_DIGEST = 2;
     public static final long MAX_FILE_SIZE = 1L << 62;
     private static final int NAME = 176;
     private static final int INLINE = 80;
@@ -48,7 +51,7 @@ public final class InodeCodec {
     public static void encode(Inode ino, byte[] block, int off) {
         Arrays.fill(block, off, off + InodeLayout.SIZE, (byte) 0);
         byte[] name = ino.name.getBytes(StandardCharsets.UTF_8);
-        LE.u16(block, off, FLAG_USED);
+        LE.u16(block, off, FLAG_USED | (ino.digest != null ? FLAG_DIGEST : 0));
         LE.u16(block, off + 2, name.length);
         LE.u16(block, off + 4, ino.inline.size());
         LE.u16(block, off + 6, ino.treeHeight);
@@ -60,6 +63,10 @@ public final class InodeCodec {
         LE.i64(block, off + 48, ino.createTxid);
         LE.i64(block, off + 56, ino.modifyTxid);
         LE.i64(block, off + 64, ino.mtimeMillis);
+        if (ino.digest != null) {
+            LE.i64(block, off + 72, ino.digest.a());
+            LE.i64(block, off + 432, ino.digest.b());
+        }
         int e = off + INLINE;
         for (Extent x : ino.inline) {
             LE.i64(block, e, x.start());
@@ -82,7 +89,7 @@ public final class InodeCodec {
             return null;
         }
         String where = "inode " + number;
-        if (flags != FLAG_USED) {
+        if ((flags & ~(FLAG_USED | FLAG_DIGEST)) != 0 || (flags & FLAG_USED) == 0) {
             throw new CorruptImageException(blockNo, where, "unknown flags " + flags);
         }
         int nameLength = LE.u16(block, off + 2);
@@ -97,6 +104,9 @@ public final class InodeCodec {
         ino.createTxid = LE.i64(block, off + 48);
         ino.modifyTxid = LE.i64(block, off + 56);
         ino.mtimeMillis = LE.i64(block, off + 64);
+        if ((flags & FLAG_DIGEST) != 0) {
+            ino.digest = new FileDigest(LE.i64(block, off + 72), LE.i64(block, off + 432));
+        }
         if (ino.number != number) {
             throw new CorruptImageException(blockNo, where, "record says inode " + ino.number);
         }

@@ -68,6 +68,7 @@ public final class InodeTable {
         ino.createTxid = tx.txid();
         ino.modifyTxid = tx.txid();
         ino.mtimeMillis = System.currentTimeMillis();
+        ino.digest = FileDigest.EMPTY;
         return ino;
     }
 

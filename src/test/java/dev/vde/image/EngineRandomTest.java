@@ -2,6 +2,7 @@ package dev.vde.image;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.vde.inode.FileDigest;
 import dev.vde.io.MemoryDevice;
 import dev.vde.testutil.Fsck;
 import dev.vde.testutil.Model;
@@ -70,6 +71,10 @@ class EngineRandomTest {
             assertThat(diff).as("seed %d step %d after %s", seed, step, what).isNull();
             assertThat(Space.check(img)).as("space, seed %d step %d after %s", seed, step, what).isNull();
             assertThat(Fsck.check(dev)).as("fsck, seed %d step %d after %s", seed, step, what).isNull();
+            for (var f : model.files.entrySet()) {
+                assertThat(img.digest(f.getKey())).as("digest of %s, seed %d step %d after %s", f.getKey(), seed, step,
+                        what).isEqualTo(FileDigest.of(f.getValue(), blockSize));
+            }
             maxNameHeight = Math.max(maxNameHeight, img.superblock().nameHeight);
         }
         if (blockSize == 512) {

@@ -1,6 +1,7 @@
 package dev.vde.check;
 
 import dev.vde.alloc.BitmapCodec;
+import dev.vde.alloc.Bits;
 import dev.vde.btree.NodeLayout;
 import dev.vde.format.CorruptImageException;
 import dev.vde.format.InodeLayout;
@@ -13,7 +14,6 @@ import dev.vde.inode.InodeCodec;
 import dev.vde.inode.NameIndex;
 import dev.vde.io.BlockDevice;
 import dev.vde.wal.Journal;
-import dev.vde.wal.WalCodec;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -45,7 +45,8 @@ public final class Checker {
     boolean nameIndexNeedsRebuild;
     int nameIndexOwner = -1;
     long freeBlocksCounted;
-    private RawBlocks blocks;
+    /** How the check read blocks; repair reads through it too (after a replay it has no overlay). */
+    RawBlocks blocks;
     private boolean complete;
 
     private Checker(BlockDevice dev) {
@@ -420,10 +421,7 @@ public final class Checker {
             long[] expected = new long[words];
             for (int i = next; i < ranges.size() && ranges.get(i).start() < pageEnd; i++) {
                 UsedBlocks.Range r = ranges.get(i);
-                for (long b = Math.max(r.start(), pageStart); b < Math.min(r.end(), pageEnd); b++) {
-                    long off = b - pageStart;
-                    expected[(int) (off >>> 6)] |= 1L << (off & 63);
-                }
+                Bits.set(expected, Math.max(r.start(), pageStart) - pageStart, Math.min(r.end(), pageEnd) - pageStart);
             }
             long[] actual;
             if (badBitmapPages.contains(p)) {
@@ -434,12 +432,8 @@ public final class Checker {
                 actual = BitmapCodec.decode(blocks.readVerified(sb.bitmapStart + p, Tag.BMAP, why));
             }
             compareRuns(pageStart, pageEnd, expected, actual);
-            for (long b = Math.max(pageStart, sb.dataStart); b < pageEnd; b++) {
-                long off = b - pageStart;
-                if ((actual[(int) (off >>> 6)] & (1L << (off & 63))) == 0) {
-                    free++;
-                }
-            }
+            free += Bits.countClear(actual, Math.max(pageStart, Math.min(pageEnd, sb.dataStart)) - pageStart,
+                    pageEnd - pageStart);
         }
         freeBlocksCounted = free;
         if (badBitmapPages.isEmpty() && free != sb.freeBlocks) {
@@ -477,36 +471,26 @@ public final class Checker {
 
     /** Reports runs of blocks where the bitmap and the recount disagree. */
     private void compareRuns(long pageStart, long pageEnd, long[] expected, long[] actual) {
-        long runStart = -1;
-        boolean runLeaked = false;
-        for (long b = pageStart; b <= pageEnd; b++) {
-            int kind = 0; // 0 agree, 1 leaked, 2 used but free
-            if (b < pageEnd) {
-                long off = b - pageStart;
-                long mask = 1L << (off & 63);
-                boolean want = (expected[(int) (off >>> 6)] & mask) != 0;
-                boolean have = (actual[(int) (off >>> 6)] & mask) != 0;
-                kind = want == have ? 0 : have ? 1 : 2;
-            }
-            boolean continues = runStart >= 0 && kind != 0 && (kind == 1) == runLeaked;
-            if (runStart >= 0 && !continues) {
-                long n = b - runStart;
-                String span = n == 1 ? "block " + runStart : "blocks " + runStart + " to " + (b - 1) + " (" + n + ")";
-                if (runLeaked) {
-                    add(Kind.LEAKED, runStart, "bitmap", 0, null, span + " marked in use but referenced by nothing");
-                } else {
-                    add(Kind.USED_BUT_FREE, runStart, "bitmap", 0, null, span + " in use but marked free");
-                }
-                runStart = -1;
-            }
-            if (runStart < 0 && kind != 0) {
-                runStart = b;
-                runLeaked = kind == 1;
-            }
+        long[] leaked = new long[actual.length];
+        long[] usedButFree = new long[actual.length];
+        boolean any = false;
+        for (int w = 0; w < actual.length; w++) {
+            leaked[w] = actual[w] & ~expected[w];
+            usedButFree[w] = expected[w] & ~actual[w];
+            any |= (leaked[w] | usedButFree[w]) != 0;
         }
+        if (!any) {
+            return;
+        }
+        Bits.forEachSetRun(leaked, pageEnd - pageStart, (s, e) -> add(Kind.LEAKED, pageStart + s, "bitmap", 0, null,
+                span(pageStart + s, pageStart + e) + " marked in use but referenced by nothing"));
+        Bits.forEachSetRun(usedButFree, pageEnd - pageStart, (s, e) -> add(Kind.USED_BUT_FREE, pageStart + s, "bitmap",
+                0, null, span(pageStart + s, pageStart + e) + " in use but marked free"));
     }
 
-    BlockDevice deviceForRepair() {
-        return dev;
+    private static String span(long start, long end) {
+        long n = end - start;
+        return n == 1 ? "block " + start : "blocks " + start + " to " + (end - 1) + " (" + n + ")";
     }
+
 }

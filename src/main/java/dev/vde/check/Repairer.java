@@ -1,6 +1,7 @@
 package dev.vde.check;
 
 import dev.vde.alloc.BitmapCodec;
+import dev.vde.alloc.Bits;
 import dev.vde.btree.NodeLayout;
 import dev.vde.format.InodeLayout;
 import dev.vde.format.LE;
@@ -93,7 +94,7 @@ public final class Repairer {
         for (UsedBlocks.Range r : c.used.sorted()) {
             (keptOwners.contains(r.owner()) ? keep : old).add(r.start(), r.end());
         }
-        addOldBitmap(c, t, old);
+        addOldBitmap(c, old);
         RangeSet oldOnly = old.minus(keep);
         writeBitmap(c, sb, t, keep, oldOnly);
         oldOnly.forEach((s, e) -> {
@@ -133,10 +134,10 @@ public final class Repairer {
     }
 
     /** Blocks the damaged bitmap marks: not reused before the commit either. */
-    private static void addOldBitmap(Checker c, Transaction t, RangeSet old) {
+    private static void addOldBitmap(Checker c, RangeSet old) {
         Superblock sb = c.sb;
         long bitsPerPage = sb.bitsPerBitmapBlock();
-        RawBlocks raw = new RawBlocks(t.device(), Map.of(), c.sb.txid);
+        RawBlocks raw = c.blocks;
         String[] why = new String[1];
         for (long p = 0; p < sb.bitmapHighWater; p++) {
             if (c.badBitmapPages.contains(p)) {
@@ -144,17 +145,8 @@ public final class Repairer {
             }
             long[] words = BitmapCodec.decode(raw.readVerified(sb.bitmapStart + p, Tag.BMAP, why));
             long base = p * bitsPerPage;
-            long runStart = -1;
-            for (long i = 0; i <= words.length * 64L; i++) {
-                boolean set = i < words.length * 64L && base + i < sb.totalBlocks
-                        && (words[(int) (i >>> 6)] & (1L << (i & 63))) != 0;
-                if (set && runStart < 0) {
-                    runStart = base + i;
-                } else if (!set && runStart >= 0) {
-                    old.add(runStart, base + i);
-                    runStart = -1;
-                }
-            }
+            Bits.forEachSetRun(words, Math.min(bitsPerPage, sb.totalBlocks - base),
+                    (s, e) -> old.add(base + s, base + e));
         }
     }
 
@@ -172,12 +164,8 @@ public final class Repairer {
             long end = Math.min(sb.totalBlocks, base + bitsPerPage);
             long[] count = {0};
             all.forEachIn(base, end, (s, e) -> {
-                for (long b = s; b < e; b++) {
-                    w[(int) ((b - base) >>> 6)] |= 1L << ((b - base) & 63);
-                    if (b >= sb.dataStart) {
-                        count[0]++;
-                    }
-                }
+                Bits.set(w, s - base, e - base);
+                count[0] += Math.max(0, e - Math.max(s, sb.dataStart));
             });
             usedData += count[0];
             t.write(sb.bitmapStart + p, BitmapCodec.encode(w, sb.blockSize, t.txid()));
@@ -191,7 +179,7 @@ public final class Repairer {
         int perBlock = sb.inodesPerBlock();
         Set<Long> keptNumbers = new HashSet<>();
         kept.forEach(f -> keptNumbers.add(f.inode.number));
-        RawBlocks raw = new RawBlocks(t.device(), Map.of(), c.sb.txid);
+        RawBlocks raw = c.blocks;
         String[] why = new String[1];
         for (long first = 1; first < sb.inodeHighWater; first += perBlock) {
             long block = sb.inodeStart + (first - 1) / perBlock;
@@ -277,7 +265,7 @@ public final class Repairer {
         }
         Findings ignored = new Findings();
         UsedBlocks scratch = new UsedBlocks();
-        new TreeWalk(new RawBlocks(c.deviceForRepair(), Map.of(), c.sb.txid), NodeLayout.EXTENTS, c.sb, ino.number, ignored,
+        new TreeWalk(c.blocks, NodeLayout.EXTENTS, c.sb, ino.number, ignored,
                 "extent tree", ino.number, ino.name, scratch, scratch.owner("x", 0, null))
                 .walk(ino.treeRoot, ino.treeHeight, w -> out.add(Extent.fromWords(w)));
         return out;

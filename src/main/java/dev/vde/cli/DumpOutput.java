@@ -237,6 +237,7 @@ interface DumpOutput extends Closeable {
             field("createTxid", ino.createTxid);
             field("modifyTxid", ino.modifyTxid);
             field("mtimeMillis", ino.mtimeMillis + " (" + Instant.ofEpochMilli(ino.mtimeMillis) + ")");
+            field("digest", ino.digest == null ? "not kept (computed from data when needed)" : ino.digest.toString());
         }
 
         @Override
@@ -439,6 +440,11 @@ interface DumpOutput extends Closeable {
             g.writeNumberField("createTxid", ino.createTxid);
             g.writeNumberField("modifyTxid", ino.modifyTxid);
             g.writeNumberField("mtimeMillis", ino.mtimeMillis);
+            if (ino.digest == null) {
+                g.writeNullField("digest");
+            } else {
+                g.writeStringField("digest", ino.digest.toString());
+            }
             g.writeEndObject();
         }
 

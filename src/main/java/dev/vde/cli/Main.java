@@ -2,7 +2,6 @@ package dev.vde.cli;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,7 +55,7 @@ public final class Main implements Runnable {
             if (f.message() != null) {
                 io.err().println("vde: error: " + ExitCodes.oneLine(f.message()));
             }
-            if ("1".equals(System.getenv("VDE_DEBUG")) || java.util.Arrays.asList(args).contains("--debug")) {
+            if (debugWanted(java.util.Arrays.asList(args).contains("--debug"))) {
                 t.printStackTrace(io.err());
             }
             return f.status();
@@ -99,12 +98,17 @@ public final class Main implements Runnable {
                         && !f.message().contains(main.currentImage) ? main.currentImage + ": " : "";
                 io.err().println("vde: error: " + ExitCodes.oneLine(where + f.message()));
             }
-            if (main.debug || "1".equals(System.getenv("VDE_DEBUG"))) {
+            if (debugWanted(main.debug)) {
                 ex.printStackTrace(io.err());
             }
             return f.status();
         });
         return cl;
+    }
+
+    /** Stack traces on errors: asked for with --debug or VDE_DEBUG=1. */
+    private static boolean debugWanted(boolean option) {
+        return option || "1".equals(System.getenv("VDE_DEBUG"));
     }
 
     private static void applyExitCodes(CommandLine cl, Map<String, String> codes) {

@@ -57,28 +57,17 @@ final class FileData {
             return;
         }
         byte[] buf = new byte[bs];
-        IOException[] failure = new IOException[1];
-        map.forEach(from, e -> {
+        map.forEachIO(from, e -> {
             if (e.logical() >= to) {
                 return false;
             }
-            long lo = Math.max(from, e.logical());
             long hi = Math.min(to, e.end(bs));
-            try {
-                for (long at = lo; at < hi; at += bs) {
-                    dev.read(e.start() + (at - e.logical()) / bs, buf, 0);
-                    ino.digest = ino.digest.minus(
-                            FileDigest.contribution(at / bs, FileDigest.blockHash(buf), zeroHash));
-                }
-            } catch (IOException ex) {
-                failure[0] = ex;
-                return false;
+            for (long at = Math.max(from, e.logical()); at < hi; at += bs) {
+                dev.read(e.start() + (at - e.logical()) / bs, buf, 0);
+                ino.digest = ino.digest.minus(FileDigest.contribution(at / bs, FileDigest.blockHash(buf), zeroHash));
             }
             return true;
         });
-        if (failure[0] != null) {
-            throw failure[0];
-        }
     }
 
     /** Adds what {@code count} new blocks at physical {@code start}, mapped from logical {@code index}, contribute. */
@@ -204,22 +193,13 @@ final class FileData {
         long end = map.inode().size;
         FileDigest[] d = {FileDigest.EMPTY};
         byte[] buf = new byte[bs];
-        IOException[] failure = new IOException[1];
-        map.forEach(0, e -> {
-            try {
-                for (long at = e.logical(); at < Math.min(e.end(bs), end); at += bs) {
-                    dev.read(e.start() + (at - e.logical()) / bs, buf, 0);
-                    d[0] = d[0].plus(FileDigest.contribution(at / bs, FileDigest.blockHash(buf), zero));
-                }
-            } catch (IOException ex) {
-                failure[0] = ex;
-                return false;
+        map.forEachIO(0, e -> {
+            for (long at = e.logical(); at < Math.min(e.end(bs), end); at += bs) {
+                dev.read(e.start() + (at - e.logical()) / bs, buf, 0);
+                d[0] = d[0].plus(FileDigest.contribution(at / bs, FileDigest.blockHash(buf), zero));
             }
             return true;
         });
-        if (failure[0] != null) {
-            throw failure[0];
-        }
         return d[0];
     }
 
@@ -234,41 +214,32 @@ final class FileData {
         int bs = dev.blockSize();
         long end = Math.min(to, map.inode().size);
         long[] pos = {from};
-        IOException[] failure = new IOException[1];
-        map.forEach(from, e -> {
+        map.forEachIO(from, e -> {
             if (e.logical() >= end) {
                 return false;
             }
-            try {
-                if (e.logical() > pos[0]) {
-                    zeros(out, e.logical() - pos[0]);
-                    pos[0] = e.logical();
-                }
-                long stop = Math.min(e.end(bs), end);
-                long skip = pos[0] - e.logical();
-                long firstBlock = e.start() + skip / bs;
-                int within = (int) (skip % bs);
-                if (within != 0) {
-                    byte[] buf = new byte[bs];
-                    dev.read(firstBlock, buf, 0);
-                    int n = (int) Math.min(bs - within, stop - pos[0]);
-                    writeFully(out, ByteBuffer.wrap(buf, within, n));
-                    pos[0] += n;
-                    firstBlock++;
-                }
-                if (stop > pos[0]) {
-                    dev.drain(firstBlock, stop - pos[0], out);
-                    pos[0] = stop;
-                }
-                return true;
-            } catch (IOException ex) {
-                failure[0] = ex;
-                return false;
+            if (e.logical() > pos[0]) {
+                zeros(out, e.logical() - pos[0]);
+                pos[0] = e.logical();
             }
+            long stop = Math.min(e.end(bs), end);
+            long skip = pos[0] - e.logical();
+            long firstBlock = e.start() + skip / bs;
+            int within = (int) (skip % bs);
+            if (within != 0) {
+                byte[] buf = new byte[bs];
+                dev.read(firstBlock, buf, 0);
+                int n = (int) Math.min(bs - within, stop - pos[0]);
+                writeFully(out, ByteBuffer.wrap(buf, within, n));
+                pos[0] += n;
+                firstBlock++;
+            }
+            if (stop > pos[0]) {
+                dev.drain(firstBlock, stop - pos[0], out);
+                pos[0] = stop;
+            }
+            return true;
         });
-        if (failure[0] != null) {
-            throw failure[0];
-        }
         if (pos[0] < end) {
             zeros(out, end - pos[0]);
         }

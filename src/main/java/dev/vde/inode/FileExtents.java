@@ -7,6 +7,7 @@ import dev.vde.btree.NodeLayout;
 import dev.vde.format.CorruptImageException;
 import dev.vde.format.InodeLayout;
 import dev.vde.wal.Transaction;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -224,6 +225,22 @@ public final class FileExtents {
         }
     }
 
+    /** As {@link #forEach}, for visitors that do I/O: the first IOException stops the walk and is rethrown. */
+    public void forEachIO(long from, IoVisitor visitor) throws IOException {
+        IOException[] failure = new IOException[1];
+        forEach(from, e -> {
+            try {
+                return visitor.visit(e);
+            } catch (IOException ex) {
+                failure[0] = ex;
+                return false;
+            }
+        });
+        if (failure[0] != null) {
+            throw failure[0];
+        }
+    }
+
     /** Frees every extent and tree node; the file maps nothing afterwards. */
     public void freeAll() {
         forEach(0, e -> {
@@ -254,6 +271,12 @@ public final class FileExtents {
         }
         ino.treeRoot = tree == null ? 0 : tree.root();
         ino.treeHeight = tree == null ? 0 : tree.height();
+    }
+
+    @FunctionalInterface
+    public interface IoVisitor {
+        /** Returns false to stop. */
+        boolean visit(Extent e) throws IOException;
     }
 
     @FunctionalInterface

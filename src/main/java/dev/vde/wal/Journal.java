@@ -48,12 +48,6 @@ public final class Journal {
         return walBlocks - 1;
     }
 
-    /** How many log blocks a transaction of {@code images} block images needs. */
-    public long blocksNeeded(int images) {
-        int per = WalCodec.descriptorCapacity(blockSize);
-        return images + (images + per - 1) / per;
-    }
-
     /** Writes the empty header of a new image. */
     public void initialize() throws IOException {
         device.write(walStart, WalCodec.encodeHeader(new WalCodec.Header(0, 0, 0, 0), blockSize), 0);
@@ -68,7 +62,7 @@ public final class Journal {
     public void commit(long txid, SortedMap<Long, byte[]> images, IntFunction<long[]> scratch) throws IOException {
         int per = WalCodec.descriptorCapacity(blockSize);
         int count = images.size();
-        int descriptors = (count + per - 1) / per;
+        int descriptors = (int) WalCodec.descriptorsFor(count, blockSize);
         int total = count + descriptors;
         long[] slots = new long[total];
         int inRegion = (int) Math.min(total, regionSlots());
@@ -199,9 +193,19 @@ public final class Journal {
             throw new CorruptImageException(walStart, "WAL header", "committed txid " + h.txid()
                     + " does not follow the superblock's txid " + superblockTxid);
         }
-        int per = WalCodec.descriptorCapacity(blockSize);
+        return new Pending(h.txid(), readLog(h));
+    }
+
+    /**
+     * Follows the descriptor chain of the transaction {@code h} names and verifies every image,
+     * and that the log carries that transaction's superblock.
+     *
+     * @return home block to the log block holding its image
+     * @throws CorruptImageException if anything of the log is missing or damaged
+     */
+    private Map<Long, Long> readLog(WalCodec.Header h) throws IOException {
         if (h.imageCount() > device.blockCount()
-                || h.descriptorCount() != (h.imageCount() + per - 1) / per) {
+                || h.descriptorCount() != WalCodec.descriptorsFor(h.imageCount(), blockSize)) {
             throw new CorruptImageException(walStart, "WAL header", h.imageCount() + " images in "
                     + h.descriptorCount() + " descriptors do not fit the log");
         }
@@ -253,7 +257,7 @@ public final class Journal {
             throw new CorruptImageException(superblock, "WAL image", "the logged superblock is not that of transaction "
                     + h.txid());
         }
-        return new Pending(h.txid(), homeToLog);
+        return homeToLog;
     }
 
     private void checkBlock(long b, String what) {
@@ -271,45 +275,21 @@ public final class Journal {
         if (device.blockCount() < 3) {
             return null;
         }
-        int bs = device.blockSize();
-        byte[] b = new byte[bs];
-        device.read(2, b, 0);
-        WalCodec.Header h;
+        // Only the header's position is known here; the log's own checks do the rest.
+        Journal log = new Journal(device, 2, 1);
+        WalCodec.Header h = log.header();
+        if (h == null) {
+            return null;
+        }
         try {
-            h = WalCodec.decodeHeader(b, 2);
+            long slot = log.readLog(h).get(h.txid() & 1);
+            byte[] b = new byte[device.blockSize()];
+            device.read(slot, b, 0);
+            Superblock s = SuperblockCodec.decode(b, slot);
+            return s.walStart == 2 ? s : null;
         } catch (CorruptImageException e) {
             return null;
         }
-        java.util.Set<Long> seen = new java.util.HashSet<>();
-        long d = h.firstDescriptor();
-        for (long i = 0; i < h.descriptorCount() && d > 2 && d < device.blockCount() && seen.add(d); i++) {
-            device.read(d, b, 0);
-            WalCodec.Descriptor desc;
-            try {
-                desc = WalCodec.decodeDescriptor(b, d);
-            } catch (CorruptImageException e) {
-                return null;
-            }
-            if (desc.txid() != h.txid()) {
-                return null;
-            }
-            for (WalCodec.Entry e : desc.entries()) {
-                if (e.home() == (h.txid() & 1) && e.logBlock() > 2 && e.logBlock() < device.blockCount()) {
-                    device.read(e.logBlock(), b, 0);
-                    if (Checksums.xx(b, 0, bs) != e.checksum()) {
-                        return null;
-                    }
-                    try {
-                        Superblock s = SuperblockCodec.decode(b, e.logBlock());
-                        return s.txid == h.txid() && s.walStart == 2 ? s : null;
-                    } catch (CorruptImageException ex) {
-                        return null;
-                    }
-                }
-            }
-            d = desc.next();
-        }
-        return null;
     }
 
     /** Copies a recovered transaction home, superblock last, then makes sure the header is readable. */

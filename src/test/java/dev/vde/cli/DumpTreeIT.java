@@ -10,7 +10,6 @@ import com.fasterxml.jackson.core.JsonToken;
 import dev.vde.image.Image;
 import dev.vde.image.ManyExtents;
 import java.io.BufferedReader;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,38 +18,14 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /** {@code vde dump-tree} as a real process: memory use and colour. */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
-class DumpTreeIT {
-    private static final Path JAR = Path.of(System.getProperty("vde.jar", "target/vde.jar")).toAbsolutePath();
-    private static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+class DumpTreeIT extends JarProcesses {
     private static final int EXTENTS = 1_000_000;
     private static final int BS = 512;
-
-    @TempDir
-    Path dir;
-    private final List<Process> started = new ArrayList<>();
-
-    @BeforeAll
-    static void jarExists() {
-        assumeTrue(Files.isRegularFile(JAR), JAR + " does not exist: run 'mvn -B verify' (or package first)");
-    }
-
-    @AfterEach
-    void killLeftovers() throws InterruptedException {
-        for (Process p : started) {
-            if (p.isAlive()) {
-                p.destroyForcibly();
-                p.waitFor(10, TimeUnit.SECONDS);
-            }
-        }
-    }
 
     /** Runs {@code cmd} with stdout and stderr in files; returns the exit status. */
     private int runTo(List<String> cmd, Map<String, String> env, Path out, Path err) throws Exception {

@@ -146,6 +146,12 @@ class DumpTreeTest {
         assertThat(doc.get("blockSize").asInt()).isEqualTo(4096);
         assertThat(doc.at("/inode/name").asText()).isEqualTo("notes.txt");
         assertThat(doc.at("/inode/inode").asLong()).isEqualTo(1);
+        String digest;
+        try (dev.vde.image.Image i = dev.vde.image.Image.open(img, false)) {
+            digest = i.digest("notes.txt").toString();
+        }
+        assertThat(doc.at("/inode/digest").asText()).isEqualTo(digest);
+        assertThat(out).containsPattern("(?m)^  digest +" + digest + "$");
         assertThat(doc.has("extentTree")).isFalse();
         JsonNode inline = doc.get("inlineExtents");
         assertThat(inline).hasSize(2);

@@ -15,11 +15,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Runs the packaged jar as real processes: {@code java -jar target/vde.jar ...}. Failsafe runs
@@ -27,28 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Every wait has a timeout; processes still alive at the end of a test are killed.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class JarProcessIT {
-    private static final Path JAR = Path.of(System.getProperty("vde.jar", "target/vde.jar")).toAbsolutePath();
-    private static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-
-    @TempDir
-    Path dir;
-    private final List<Process> started = new ArrayList<>();
-
-    @BeforeAll
-    static void jarExists() {
-        assumeTrue(Files.isRegularFile(JAR), JAR + " does not exist: run 'mvn -B verify' (or package first)");
-    }
-
-    @AfterEach
-    void killLeftovers() throws InterruptedException {
-        for (Process p : started) {
-            if (p.isAlive()) {
-                p.destroyForcibly();
-                p.waitFor(10, TimeUnit.SECONDS);
-            }
-        }
-    }
+class JarProcessIT extends JarProcesses {
 
     record Result(int status, String stdout, String stderr) {
     }

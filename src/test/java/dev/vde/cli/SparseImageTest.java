@@ -67,6 +67,20 @@ class SparseImageTest {
         assertThat(img).doesNotExist();
     }
 
+    /** The README's figure: a freshly formatted 15 TiB image takes tens of KiB on the host. */
+    @Test
+    void fifteenTebibytesFormattedTakeTensOfKibibytes() throws Exception {
+        Path img = dir.resolve("big.vde");
+        try {
+            CliTest.Run r = CliTest.run("format", img.toString(), "--size", "15T");
+            assumeTrue(r.status() == 0, "this file system cannot hold a 15 TiB file: " + r.stderr());
+            assertThat(Files.size(img)).isEqualTo(15 * TIB);
+            assertThat(allocated512(img) * 512).as("bytes allocated after format").isLessThan(64L << 10);
+        } finally {
+            Files.deleteIfExists(img);
+        }
+    }
+
     /** Blocks of 512 bytes allocated to a file, as {@code stat -c %b} reports. */
     private static long allocated512(Path file) throws Exception {
         Process p = new ProcessBuilder("stat", "-c", "%b", file.toString()).redirectErrorStream(true).start();

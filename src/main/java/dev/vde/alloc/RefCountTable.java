@@ -1,6 +1,8 @@
 package dev.vde.alloc;
 
 import dev.vde.btree.BTree;
+import dev.vde.btree.BTreeBuilder;
+import dev.vde.btree.NodeStore;
 import dev.vde.format.CorruptImageException;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,20 +18,28 @@ import java.util.List;
  * goes through the running transaction like any other metadata.
  */
 public final class RefCountTable {
-    private final BTree tree;
+    private final NodeStore store;
     private final java.util.function.LongPredicate allocated;
+    private BTree tree;
 
     /**
+     * @param store     where the tree's nodes live; a bulk change rebuilds the tree there
      * @param allocated whether a block is in use (the bitmap); a decrement of a free block is a
      *                  double free and fails instead of handing the block out twice
      */
-    public RefCountTable(BTree tree, java.util.function.LongPredicate allocated) {
+    public RefCountTable(BTree tree, NodeStore store, java.util.function.LongPredicate allocated) {
         this.tree = tree;
+        this.store = store;
         this.allocated = allocated;
     }
 
     public BTree tree() {
         return tree;
+    }
+
+    /** True when every allocated block has count 1. */
+    public boolean isEmpty() {
+        return tree.height() == 0;
     }
 
     /** The stored count of an allocated block: 1 unless the table says more. */
@@ -135,6 +145,90 @@ public final class RefCountTable {
         } else {
             out.add(new long[] {from, to - from, count});
         }
+    }
+
+    /**
+     * Adds {@code delta} (+1 or -1) to the count of every block of {@code runs}, which must be
+     * sorted and disjoint, in one pass over the table: the stored entries and the runs are merged
+     * and the tree is rebuilt bottom-up. This is what keeps snapshot create, delete and rollback
+     * O(extents + entries) rather than a tree update per extent.
+     *
+     * @return the runs whose count reached 0, in block order
+     * @throws CorruptImageException if a count would drop below 0
+     */
+    public RunList applyBulk(RunList runs, int delta) {
+        if (delta != 1 && delta != -1) {
+            throw new IllegalArgumentException("delta " + delta);
+        }
+        RunList freed = new RunList();
+        if (runs.size() == 0) {
+            return freed;
+        }
+        List<long[]> old = entries();
+        BTreeBuilder out = new BTreeBuilder(tree.codec(), store, tree.owner());
+        long[] pending = null;
+        int i = 0;
+        int j = 0;
+        long pos = Long.MIN_VALUE;
+        while (i < old.size() || j < runs.size()) {
+            long[] e = i < old.size() ? old.get(i) : null;
+            long es = e == null ? Long.MAX_VALUE : Math.max(e[0], pos);
+            long ee = e == null ? Long.MAX_VALUE : e[0] + e[1];
+            long rs = j < runs.size() ? Math.max(runs.start(j), pos) : Long.MAX_VALUE;
+            long re = j < runs.size() ? runs.end(j) : Long.MAX_VALUE;
+            long from = Math.min(es, rs);
+            long to;
+            long count;
+            if (es == from && rs == from) {
+                to = Math.min(ee, re);
+                count = e[2] + delta;
+            } else if (es == from) {
+                to = Math.min(ee, rs);
+                count = e[2];
+            } else {
+                to = Math.min(re, es);
+                count = 1 + delta;
+            }
+            if (count < 0) {
+                throw new CorruptImageException("reference count of blocks [" + from + ", " + to + ") would drop below 0");
+            }
+            if (count == 0) {
+                if (freed.size() > 0 && freed.end(freed.size() - 1) == from) {
+                    freed.extendLast(to - from);
+                } else {
+                    freed.add(from, to - from);
+                }
+            } else if (count > 1) {
+                if (pending != null && pending[2] == count && pending[0] + pending[1] == from) {
+                    pending[1] += to - from;
+                } else {
+                    if (pending != null) {
+                        out.add(pending);
+                    }
+                    pending = new long[] {from, to - from, count};
+                }
+            }
+            pos = to;
+            if (e != null && ee <= pos) {
+                i++;
+            }
+            if (j < runs.size() && re <= pos) {
+                j++;
+            }
+        }
+        if (pending != null) {
+            out.add(pending);
+        }
+        for (int k = 0; k < freed.size(); k++) {
+            for (long b = freed.start(k); b < freed.end(k); b++) {
+                if (!allocated.test(b)) {
+                    throw new CorruptImageException("block " + b + " is free: it cannot lose a reference (a double free)");
+                }
+            }
+        }
+        tree.freeAll();
+        tree = out.finish();
+        return freed;
     }
 
     /** Every stored entry, in block order: {@code start, length, count}. */

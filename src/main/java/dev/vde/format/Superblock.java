@@ -41,6 +41,8 @@ public final class Superblock implements Cloneable {
     public long snapStart;
     public long snapBlocks;
     public long dataStart;
+    /** The snapshot catalog root ({@link #snapStart}) once written, 0 before the first snapshot. */
+    public long catalogBlock;
 
     public int inodesPerBlock() {
         return (blockSize - BlockTrailer.SIZE) / inodeSize;

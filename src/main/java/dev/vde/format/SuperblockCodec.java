@@ -33,7 +33,9 @@ import java.util.UUID;
  * +160   8    inodeStart, +168 inodeBlocks
  * +176   8    snapStart, +184 snapBlocks
  * +192   8    dataStart         first block of the data region
- * +200   ..   reserved (0) up to the trailer
+ * +200   8    catalogBlock      the snapshot catalog's root (= snapStart) once written; 0 before
+ *                               the first snapshot: no snapshots and every count is 1
+ * +208   ..   reserved (0) up to the trailer
  * -16    16   trailer (tag SUPB, generation, XXH64)
  * </pre>
  */
@@ -76,6 +78,7 @@ public final class SuperblockCodec {
         LE.i64(b, 176, s.snapStart);
         LE.i64(b, 184, s.snapBlocks);
         LE.i64(b, 192, s.dataStart);
+        LE.i64(b, 200, s.catalogBlock);
         BlockTrailer.seal(b, Tag.SUPB, s.txid);
         return b;
     }
@@ -146,6 +149,7 @@ public final class SuperblockCodec {
         s.snapStart = LE.i64(b, 176);
         s.snapBlocks = LE.i64(b, 184);
         s.dataStart = LE.i64(b, 192);
+        s.catalogBlock = LE.i64(b, 200);
         validate(s, b.length, blockNo);
         return s;
     }
@@ -172,6 +176,8 @@ public final class SuperblockCodec {
             bad = "inode counters out of range";
         } else if (s.bitmapHighWater < 1 || s.bitmapHighWater > s.bitmapBlocks) {
             bad = "bitmap high-water mark out of range";
+        } else if (s.catalogBlock != 0 && (s.catalogBlock != s.snapStart || s.snapBlocks < 1)) {
+            bad = "snapshot catalog block " + s.catalogBlock + " is not the start of the SNAP region";
         } else if (s.nameHeight < 0 || s.nameHeight > dev.vde.btree.NodeCodec.MAX_LEVEL + 1 || (s.nameRoot == 0) != (s.nameHeight == 0)
                 || (s.nameRoot != 0 && (s.nameRoot < s.dataStart || s.nameRoot >= s.totalBlocks))) {
             bad = "name index root out of range";

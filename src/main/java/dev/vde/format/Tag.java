@@ -21,8 +21,12 @@ public enum Tag {
     NIDX,
     /** Ref-count tree node: counts above 1 by ranges of physical blocks. */
     RCNT,
-    /** Snapshot region block (reserved in v1). */
-    SNAP;
+    /** Snapshot catalog root: the first block of the SNAP region. */
+    SNAP,
+    /** Snapshot list page: the catalog's snapshot records. */
+    SLST,
+    /** Snapshot file-table page: the frozen inodes of one snapshot. */
+    SFIL;
 
     private final int value;
 

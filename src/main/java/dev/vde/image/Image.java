@@ -4,6 +4,7 @@ import dev.vde.error.ConflictException;
 import dev.vde.error.ImageLockedException;
 import dev.vde.error.NoSpaceException;
 import dev.vde.error.NotFoundException;
+import dev.vde.alloc.RefCountTable;
 import dev.vde.btree.BTree;
 import dev.vde.format.BlockTrailer;
 import dev.vde.format.CorruptImageException;
@@ -344,14 +345,28 @@ public final class Image implements Closeable {
         return new ImageInfo(path == null ? null : path.toString(), s.formatVersion, s.uuid, s.blockSize,
                 s.totalBlocks, s.freeBlocks, s.totalBlocks - s.dataStart, s.fileCount, s.inodeCount, s.txid,
                 s.createdMillis, s.totalBlocks * s.blockSize, s.walStart, s.walBlocks,
-                s.bitmapStart, s.bitmapBlocks, s.inodeStart, s.inodeBlocks, s.snapStart, s.snapBlocks, s.dataStart);
+                s.bitmapStart, s.bitmapBlocks, s.inodeStart, s.inodeBlocks, s.snapStart, s.snapBlocks, s.dataStart,
+                reading(() -> tx.catalog().snapshotCount));
     }
 
-    /** Every file, sorted by name. */
+    /** Every live file, sorted by name. */
     public List<FileInfo> list() {
+        return list(null);
+    }
+
+    /**
+     * Every file of snapshot {@code snapshot} (null: the live files), sorted by name.
+     *
+     * @throws NotFoundException if there is no such snapshot
+     */
+    public List<FileInfo> list(String snapshot) {
         List<FileInfo> out = new ArrayList<>();
         reading(() -> {
-            ns.inodes.forEach(ino -> out.add(infoOf(ino)));
+            if (snapshot == null) {
+                ns.inodes.forEach(ino -> out.add(infoOf(ino)));
+            } else {
+                ns.catalog.files(new Snapshots(ns).find(snapshot)).forEach(ino -> out.add(infoOf(ino)));
+            }
             return null;
         });
         out.sort(Comparator.comparing(FileInfo::name));
@@ -359,20 +374,54 @@ public final class Image implements Closeable {
     }
 
     public FileInfo stat(String name) {
-        return reading(() -> infoOf(ns.find(name)));
+        return stat(name, null);
+    }
+
+    /** A file of snapshot {@code snapshot}, or a live file when it is null. */
+    public FileInfo stat(String name, String snapshot) {
+        return reading(() -> infoOf(file(name, snapshot)));
+    }
+
+    /**
+     * The inode of file {@code name} in snapshot {@code snapshot}, or of the live file when it is null.
+     *
+     * @throws NotFoundException if there is no such snapshot or file
+     */
+    private Inode file(String name, String snapshot) {
+        if (snapshot == null) {
+            return ns.find(name);
+        }
+        Names.validate(name);
+        for (Inode f : ns.catalog.files(new Snapshots(ns).find(snapshot))) {
+            if (f.name.equals(name)) {
+                return f;
+            }
+        }
+        throw new NotFoundException("no file named '" + name + "' in snapshot '" + snapshot + "'");
     }
 
     /** Writes the whole file to {@code out}. */
     public void cat(String name, WritableByteChannel out) throws IOException {
-        readRange(name, 0, Long.MAX_VALUE, out);
+        readRange(name, null, 0, Long.MAX_VALUE, out);
+    }
+
+    /** Writes the whole file of snapshot {@code snapshot} (null: live) to {@code out}. */
+    public void cat(String name, String snapshot, WritableByteChannel out) throws IOException {
+        readRange(name, snapshot, 0, Long.MAX_VALUE, out);
     }
 
     /** Writes bytes {@code [from, to)} of the file (clamped to its size) to {@code out}. */
     public void readRange(String name, long from, long to, WritableByteChannel out) throws IOException {
+        readRange(name, null, from, to, out);
+    }
+
+    /** As {@link #readRange(String, long, long, WritableByteChannel)} for a file of a snapshot (null: live). */
+    public void readRange(String name, String snapshot, long from, long to, WritableByteChannel out)
+            throws IOException {
         if (from < 0 || to < from) {
             throw new IllegalArgumentException("bad range [" + from + ", " + to + ")");
         }
-        Inode ino = reading(() -> ns.find(name));
+        Inode ino = reading(() -> file(name, snapshot));
         try {
             FileData.copyRange(new FileExtents(tx, ino), dev, from, to, out);
         } catch (InternalError e) {
@@ -385,13 +434,79 @@ public final class Image implements Closeable {
      * (older images), computed from its data.
      */
     public FileDigest digest(String name) throws IOException {
-        Inode ino = reading(() -> ns.find(name));
+        return digest(name, null);
+    }
+
+    /** As {@link #digest(String)} for a file of a snapshot (null: live). */
+    public FileDigest digest(String name, String snapshot) throws IOException {
+        Inode ino = reading(() -> file(name, snapshot));
         return ino.digest != null ? ino.digest : FileData.digestOf(new FileExtents(tx, ino), dev);
     }
 
-    /** The extent map of a file, for inspection. */
+    /** The extent map of a file of a snapshot (null: live), for inspection. */
+    public FileExtents extents(String name, String snapshot) {
+        return reading(() -> new FileExtents(tx, file(name, snapshot)));
+    }
+
+    // ---- snapshots ----
+
+    /** Every snapshot, oldest first. */
+    public List<SnapshotInfo> snapshots() {
+        return reading(() -> ns.catalog.list().stream().map(SnapshotInfo::of).toList());
+    }
+
+    /** @throws NotFoundException if there is no such snapshot */
+    public SnapshotInfo snapshot(String name) {
+        return reading(() -> SnapshotInfo.of(new Snapshots(ns).find(name)));
+    }
+
+    /** The frozen files of a snapshot, in inode order, for inspection (dump-tree, fsck). */
+    public List<Inode> snapshotFiles(String name) {
+        return reading(() -> ns.catalog.files(new Snapshots(ns).find(name)));
+    }
+
+    /** The ref-count table of the committed state, for inspection; do not change it. */
+    public RefCountTable refCounts() {
+        return reading(() -> tx.refCounts());
+    }
+
+    /**
+     * Freezes every live file as snapshot {@code name}, in O(extents): no file data is read or copied.
+     *
+     * @throws ConflictException if a snapshot of that name exists
+     */
+    public SnapshotInfo createSnapshot(String name) throws IOException {
+        return mutate(n -> SnapshotInfo.of(new Snapshots(n).create(name)));
+    }
+
+    /**
+     * Deletes a snapshot; blocks that nothing else holds are freed.
+     *
+     * @throws NotFoundException if there is no such snapshot
+     */
+    public void deleteSnapshot(String name) throws IOException {
+        mutate(n -> {
+            new Snapshots(n).delete(name);
+            return null;
+        });
+    }
+
+    /**
+     * Makes the live files exactly those of snapshot {@code name}, as one transaction. The
+     * snapshot itself stays.
+     *
+     * @throws NotFoundException if there is no such snapshot
+     */
+    public void rollback(String name) throws IOException {
+        mutate(n -> {
+            new Snapshots(n).rollback(name);
+            return null;
+        });
+    }
+
+    /** The extent map of a live file, for inspection. */
     public FileExtents extents(String name) {
-        return reading(() -> new FileExtents(tx, ns.find(name)));
+        return extents(name, null);
     }
 
     /**

@@ -5,6 +5,7 @@ import dev.vde.inode.FileExtents;
 import dev.vde.inode.Inode;
 import dev.vde.inode.InodeTable;
 import dev.vde.inode.NameIndex;
+import dev.vde.snapshot.Catalog;
 import dev.vde.wal.Transaction;
 
 /**
@@ -17,11 +18,13 @@ final class Namespace {
     final Transaction tx;
     final InodeTable inodes;
     final NameIndex names;
+    final Catalog catalog;
 
     Namespace(Transaction tx) {
         this.tx = tx;
         this.inodes = new InodeTable(tx);
         this.names = new NameIndex(tx, inodes);
+        this.catalog = new Catalog(tx);
     }
 
     /** The file called {@code name}, or null. */
@@ -47,7 +50,7 @@ final class Namespace {
         return ino;
     }
 
-    /** Deletes a file: its blocks, tree, index entry and inode. */
+    /** Deletes a file: its references to blocks (blocks no snapshot holds are freed), tree, index entry and inode. */
     void remove(Inode ino) {
         new FileExtents(tx, ino).freeAll();
         names.remove(ino.name, ino.number);

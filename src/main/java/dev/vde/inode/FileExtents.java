@@ -1,6 +1,6 @@
 package dev.vde.inode;
 
-import dev.vde.alloc.Allocator;
+import dev.vde.alloc.RunList;
 import dev.vde.btree.BTree;
 import dev.vde.btree.NodeCodec;
 import dev.vde.btree.NodeLayout;
@@ -16,13 +16,15 @@ import java.util.List;
  * logical byte offsets; extents never overlap, and an extent added next to one that is both
  * logically and physically adjacent (same flags) merges with it.
  *
- * <p>Every change updates the inode's counters and root; the caller stores the inode.
+ * <p>Every change updates the inode's counters and root; the caller stores the inode. Unmapping
+ * drops a reference ({@link Transaction#release}): blocks a snapshot still holds stay allocated,
+ * and a partial unmap of a shared extent leaves the pieces before and after it sharing their
+ * blocks, with counts kept per block.
  */
 public final class FileExtents {
     private final Transaction tx;
     private final Inode ino;
     private final int bs;
-    private final Allocator alloc;
     private final NodeCodec codec;
     private BTree tree;
 
@@ -30,14 +32,13 @@ public final class FileExtents {
         this.tx = tx;
         this.ino = ino;
         this.bs = tx.blockSize();
-        this.alloc = tx.allocator();
         this.codec = new NodeCodec(NodeLayout.EXTENTS, bs);
         if (ino.hasTree()) {
             if (ino.treeRoot < tx.superblock().dataStart || ino.treeRoot >= tx.superblock().totalBlocks) {
                 throw new CorruptImageException(-1, "inode " + ino.number, "extent tree root " + ino.treeRoot
                         + " is outside the data region");
             }
-            tree = new BTree(codec, tx, ino.number, ino.treeRoot, ino.treeHeight);
+            tree = new BTree(codec, tx, ino.treeOwner(), ino.treeRoot, ino.treeHeight);
         }
     }
 
@@ -100,7 +101,7 @@ public final class FileExtents {
 
     private void insertRaw(Extent e) {
         if (tree == null && ino.inline.size() >= InodeLayout.INLINE_EXTENTS) {
-            tree = new BTree(codec, tx, ino.number, 0, 0);
+            tree = new BTree(codec, tx, ino.treeOwner(), 0, 0);
             for (Extent x : ino.inline) {
                 tree.insert(x.toWords());
             }
@@ -177,7 +178,7 @@ public final class FileExtents {
         if (eEnd > to) {
             insertRaw(new Extent(e.start() + (to - e.logical()) / bs, (int) ((eEnd - to) / bs), e.flags(), to));
         }
-        alloc.free(freedStart, freedCount);
+        tx.release(freedStart, freedCount);
         ino.allocatedBlocks -= freedCount;
     }
 
@@ -241,12 +242,17 @@ public final class FileExtents {
         }
     }
 
-    /** Frees every extent and tree node; the file maps nothing afterwards. */
+    /**
+     * Drops the file's reference to every extent (blocks nothing else holds are freed) and frees
+     * the tree nodes; the file maps nothing afterwards.
+     */
     public void freeAll() {
+        RunList runs = new RunList();
         forEach(0, e -> {
-            alloc.free(e.start(), e.count());
+            runs.add(e.start(), e.count());
             return true;
         });
+        tx.releaseAll(runs.sortDisjoint());
         if (tree != null) {
             tree.freeAll();
             tree = null;

@@ -4,9 +4,7 @@ import dev.vde.btree.NodeCodec;
 import dev.vde.format.CorruptImageException;
 import dev.vde.format.InodeLayout;
 import dev.vde.format.LE;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
+import dev.vde.format.Utf8;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -127,14 +125,7 @@ public final class InodeCodec {
             ino.inline.add(new Extent(LE.i64(block, e), LE.i32(block, e + 8), LE.i32(block, e + 12),
                     LE.i64(block, e + 16)));
         }
-        try {
-            ino.name = StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(block, off + NAME, nameLength)).toString();
-        } catch (CharacterCodingException ex) {
-            throw new CorruptImageException(blockNo, where, "name is not valid UTF-8");
-        }
+        ino.name = Utf8.decode(block, off + NAME, nameLength, blockNo, where);
         return ino;
     }
 }

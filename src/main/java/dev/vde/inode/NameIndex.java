@@ -92,6 +92,12 @@ public final class NameIndex {
         persist();
     }
 
+    /** Frees the whole index: no name is indexed afterwards. */
+    public void clear() {
+        tree.freeAll();
+        persist();
+    }
+
     private void persist() {
         sb.nameRoot = tree.root();
         sb.nameHeight = tree.height();

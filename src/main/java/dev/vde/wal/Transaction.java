@@ -1,10 +1,17 @@
 package dev.vde.wal;
 
 import dev.vde.alloc.Allocator;
+import dev.vde.alloc.RefCountTable;
+import dev.vde.alloc.Run;
+import dev.vde.alloc.RunList;
+import dev.vde.btree.BTree;
 import dev.vde.btree.Node;
 import dev.vde.btree.NodeCodec;
+import dev.vde.btree.NodeLayout;
 import dev.vde.btree.NodeStore;
 import dev.vde.format.BlockTrailer;
+import dev.vde.format.CatalogRoot;
+import dev.vde.format.CatalogRootCodec;
 import dev.vde.format.Superblock;
 import dev.vde.format.SuperblockCodec;
 import dev.vde.format.Tag;
@@ -29,6 +36,9 @@ public final class Transaction implements NodeStore, Allocator.Pages {
     private final Map<Long, Long> overlay;
     private final Allocator allocator;
     private long nodeHint;
+    private CatalogRoot catalog;
+    private RefCountTable refs;
+    private boolean catalogChanged;
 
     /**
      * @param committed the committed superblock; this transaction works on a copy of it
@@ -66,7 +76,50 @@ public final class Transaction implements NodeStore, Allocator.Pages {
     }
 
     public boolean isDirty() {
-        return !dirty.isEmpty() || allocator.hasPendingFrees();
+        return !dirty.isEmpty() || allocator.hasPendingFrees() || catalogChanged;
+    }
+
+    /** The snapshot catalog root as this transaction sees it (an empty one before the first snapshot). */
+    public CatalogRoot catalog() {
+        if (catalog == null) {
+            catalog = sb.catalogBlock == 0 ? new CatalogRoot()
+                    : CatalogRootCodec.decode(read(sb.catalogBlock, Tag.SNAP), sb.catalogBlock, sb);
+        }
+        return catalog;
+    }
+
+    /** Marks the catalog root for writing at commit. */
+    public void catalogChanged() {
+        catalog();
+        catalogChanged = true;
+    }
+
+    /** The ref-count table of this transaction: counts above 1 by ranges of physical blocks. */
+    public RefCountTable refCounts() {
+        if (refs == null) {
+            CatalogRoot c = catalog();
+            refs = new RefCountTable(new BTree(new NodeCodec(NodeLayout.REFCOUNTS, sb.blockSize), this,
+                    REFCOUNT_OWNER, c.refRoot, c.refHeight), this, allocator::isUsed);
+        }
+        return refs;
+    }
+
+    /** Owner recorded in ref-count tree nodes. */
+    public static final long REFCOUNT_OWNER = 0;
+
+    /**
+     * Drops one reference from every block of a data run: blocks whose count reaches 0 are freed
+     * at commit, blocks a snapshot still holds stay. Without snapshots every count is 1 and this
+     * is a plain free.
+     */
+    public void release(long start, long count) {
+        if (sb.catalogBlock == 0 && refs == null || refCounts().isEmpty()) {
+            allocator.free(start, count);
+            return;
+        }
+        for (Run r : refs.decrement(start, count)) {
+            allocator.free(r.start(), r.length());
+        }
     }
 
     /**
@@ -129,6 +182,34 @@ public final class Transaction implements NodeStore, Allocator.Pages {
         return b;
     }
 
+    /** As {@link #release} for many sorted, disjoint runs, in one pass over the ref-count table. */
+    public void releaseAll(RunList runs) {
+        if (sb.catalogBlock == 0 && refs == null || refCounts().isEmpty()) {
+            for (int i = 0; i < runs.size(); i++) {
+                allocator.free(runs.start(i), runs.length(i));
+            }
+            return;
+        }
+        RunList freed = refs.applyBulk(runs, -1);
+        for (int i = 0; i < freed.size(); i++) {
+            allocator.free(freed.start(i), freed.length(i));
+        }
+    }
+
+    /** {@code n} blocks for new metadata pages, contiguous where the free space allows. */
+    public long[] allocatePages(int n) {
+        long[] out = new long[n];
+        int got = 0;
+        while (got < n) {
+            Run r = allocator.allocate(nodeHint, n - got);
+            for (long b = r.start(); b < r.end(); b++) {
+                out[got++] = b;
+            }
+            nodeHint = r.end();
+        }
+        return out;
+    }
+
     @Override
     public void free(long block) {
         dirty.remove(block);
@@ -137,6 +218,15 @@ public final class Transaction implements NodeStore, Allocator.Pages {
 
     /** Makes every change of this transaction durable and atomic. */
     public void commit(Journal journal) throws IOException {
+        if (refs != null && (refs.tree().root() != catalog.refRoot || refs.tree().height() != catalog.refHeight)) {
+            catalog.refRoot = refs.tree().root();
+            catalog.refHeight = refs.tree().height();
+            catalogChanged = true;
+        }
+        if (catalogChanged) {
+            sb.catalogBlock = sb.snapStart;
+            seal(sb.snapStart, CatalogRootCodec.encode(catalog, sb.blockSize), Tag.SNAP);
+        }
         allocator.applyPendingFrees();
         allocator.flush();
         sb.txid = txid;

@@ -33,19 +33,28 @@ public final class Model {
     }
 
     public static byte[] read(Image img, String name) throws IOException {
+        return read(img, name, null);
+    }
+
+    public static byte[] read(Image img, String name, String snapshot) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        img.cat(name, Channels.newChannel(out));
+        img.cat(name, snapshot, Channels.newChannel(out));
         return out.toByteArray();
     }
 
     /** Null if the image holds exactly the model's files and bytes, else what differs. */
     public String diff(Image img) throws IOException {
-        var listed = img.list();
+        return diff(img, null);
+    }
+
+    /** As {@link #diff(Image)} for the files of snapshot {@code snapshot} (null: live). */
+    public String diff(Image img, String snapshot) throws IOException {
+        var listed = img.list(snapshot);
         if (listed.size() != files.size()) {
             return "image has " + listed.size() + " files, model " + files.size();
         }
         for (Map.Entry<String, byte[]> e : files.entrySet()) {
-            byte[] got = read(img, e.getKey());
+            byte[] got = read(img, e.getKey(), snapshot);
             if (!Arrays.equals(got, e.getValue())) {
                 return "file " + e.getKey() + ": " + got.length + " bytes vs model " + e.getValue().length
                         + ", first difference at " + Arrays.mismatch(got, e.getValue());

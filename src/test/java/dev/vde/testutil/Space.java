@@ -1,49 +1,81 @@
 package dev.vde.testutil;
 
 import dev.vde.btree.BTree;
+import dev.vde.format.CatalogRoot;
+import dev.vde.format.Tag;
 import dev.vde.image.FileInfo;
 import dev.vde.image.Image;
+import dev.vde.image.SnapshotInfo;
 import dev.vde.inode.FileExtents;
+import dev.vde.inode.Inode;
 import dev.vde.inode.InodeTable;
 import dev.vde.inode.NameIndex;
+import dev.vde.snapshot.Catalog;
+import dev.vde.wal.Transaction;
+import java.util.BitSet;
 
-/** Exact space accounting: what the image says is used against what its files reference. */
+/**
+ * Exact space accounting: what the image says is used against the distinct blocks that live
+ * files, snapshots and every tree and page of metadata reference.
+ */
 public final class Space {
     private Space() {
     }
 
-    private static long nodes(BTree tree) {
-        if (tree == null) {
-            return 0;
+    private static void nodes(BTree tree, BitSet out) {
+        if (tree != null) {
+            tree.forEachNode(x -> mark(out, x.block, 1));
         }
-        long[] n = {0};
-        tree.forEachNode(x -> n[0]++);
-        return n[0];
     }
 
-    /** Data blocks of every file, plus every extent-tree and name-index node. */
-    public static long referencedBlocks(Image img) {
-        long total = nodes(new NameIndex(img.view(), new InodeTable(img.view())).tree());
-        for (FileInfo f : img.list()) {
-            FileExtents map = img.extents(f.name());
-            long[] mapped = {0};
-            map.forEach(0, e -> {
-                mapped[0] += e.count();
-                return true;
-            });
-            if (mapped[0] != f.blocks()) {
-                throw new AssertionError("file " + f.name() + ": inode counts " + f.blocks() + " blocks, extents map "
-                        + mapped[0]);
-            }
-            total += f.blocks() + nodes(map.tree());
+    private static void mark(BitSet out, long start, long count) {
+        out.set(Math.toIntExact(start), Math.toIntExact(start + count));
+    }
+
+    private static void file(FileExtents map, long expectBlocks, String what, BitSet out) {
+        long[] mapped = {0};
+        map.forEach(0, e -> {
+            mapped[0] += e.count();
+            mark(out, e.start(), e.count());
+            return true;
+        });
+        if (mapped[0] != expectBlocks) {
+            throw new AssertionError(what + ": inode counts " + expectBlocks + " blocks, extents map " + mapped[0]);
         }
-        return total;
+        nodes(map.tree(), out);
+    }
+
+    /** Every block in use: data of live files and snapshots, tree nodes, catalog pages. */
+    public static BitSet referenced(Image img) {
+        BitSet out = new BitSet();
+        Transaction view = img.view();
+        nodes(new NameIndex(view, new InodeTable(view)).tree(), out);
+        for (FileInfo f : img.list()) {
+            file(img.extents(f.name()), f.blocks(), "file " + f.name(), out);
+        }
+        nodes(img.refCounts().tree(), out);
+        CatalogRoot root = view.catalog();
+        Catalog catalog = new Catalog(view);
+        catalog.forEachPage(root.listHead, root.listPages, "list", Tag.SLST, b -> mark(out, b, 1));
+        for (SnapshotInfo s : img.snapshots()) {
+            var r = catalog.find(s.name());
+            catalog.forEachPage(r.filesHead, r.filesPages, "files", Tag.SFIL, b -> mark(out, b, 1));
+            for (Inode f : img.snapshotFiles(s.name())) {
+                file(new FileExtents(view, f), f.allocatedBlocks, "snapshot " + s.name() + " file " + f.name, out);
+            }
+        }
+        return out;
+    }
+
+    public static long referencedBlocks(Image img) {
+        return referenced(img).cardinality();
     }
 
     /** Null if used blocks equal referenced blocks, else the difference explained. */
     public static String check(Image img) throws java.io.IOException {
         long used = img.info().usedBlocks();
         long referenced = referencedBlocks(img);
-        return used == referenced ? null : "image uses " + used + " blocks, files and trees reference " + referenced;
+        return used == referenced ? null : "image uses " + used + " blocks, files, snapshots and metadata reference "
+                + referenced;
     }
 }

@@ -26,8 +26,22 @@ echo "\$ vde mv demo.vde greeting.txt hello.txt && vde rm demo.vde sparse.bin &&
 vde mv "$img" greeting.txt hello.txt
 vde rm "$img" sparse.bin
 vde ls "$img"
+echo "\$ vde snapshot create demo.vde monday   # freezes every file; no data is copied"
+vde snapshot create "$img" monday
+echo "\$ echo 'changed on tuesday' | vde write demo.vde hello.txt --truncate && vde rm demo.vde pom.xml"
+echo 'changed on tuesday' | vde write "$img" hello.txt --truncate
+vde rm "$img" pom.xml
+echo "\$ vde cat demo.vde hello.txt --snapshot monday   # the snapshot still has the old bytes"
+vde cat "$img" hello.txt --snapshot monday
+echo "\$ vde snapshot list demo.vde"
+vde snapshot list "$img"
+echo "\$ vde snapshot rollback demo.vde monday && vde ls demo.vde && vde cat demo.vde hello.txt"
+vde snapshot rollback "$img" monday
+vde ls "$img"
+vde cat "$img" hello.txt
 echo "\$ vde info demo.vde"
 vde info "$img"
+
 echo "\$ vde cat demo.vde missing.txt   # errors are one line with a documented status"
 vde cat "$img" missing.txt || echo "(exit status $?)"
 echo "\$ du -h demo.vde   # the 1 GiB image is sparse"

@@ -3,12 +3,15 @@ package dev.vde.cli;
 import dev.vde.image.Image;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "cat", mixinStandardHelpOptions = true,
-        description = "Write the bytes of file NAME to standard output; holes read as zeros.",
+        description = "Write the bytes of file NAME (of the live files, or of snapshot S) to standard output; "
+                + "holes read as zeros.",
         footer = {"%nExamples:",
             "  vde cat disk.vde notes.txt",
+            "  vde cat disk.vde notes.txt --snapshot monday > notes-monday.txt",
             "  vde cat disk.vde docs.tar | tar x",
             "  vde cat disk.vde vm.raw | sha256sum"})
 final class CatCommand extends ImageCommand {
@@ -18,10 +21,13 @@ final class CatCommand extends ImageCommand {
     @Parameters(index = "1", paramLabel = "NAME", description = "File in the image.")
     String name;
 
+    @Option(names = "--snapshot", paramLabel = "S", description = "Read the file as snapshot S holds it.")
+    String snapshot;
+
     @Override
     public Integer call() throws Exception {
         try (Image img = open(image, false)) {
-            img.cat(name, io().outChannel());
+            img.cat(name, snapshot, io().outChannel());
         }
         return ExitCodes.OK;
     }

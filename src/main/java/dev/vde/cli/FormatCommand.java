@@ -40,7 +40,7 @@ final class FormatCommand extends ImageCommand {
         if (inodes < 0) {
             throw new IllegalArgumentException("--inodes must not be negative");
         }
-        main.currentImage = image.toString();
+        main().currentImage = image.toString();
         Image.create(image, size, (int) blockSize, inodes, force);
         try (Image img = Image.open(image, false)) {
             ImageInfo i = img.info();

@@ -49,7 +49,7 @@ final class FsckCommand extends ImageCommand {
 
     @Override
     public Integer call() throws Exception {
-        main.currentImage = image.toString();
+        main().currentImage = image.toString();
         Image.RawImage raw;
         try {
             raw = Image.openRaw(image, repair);

@@ -12,13 +12,14 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "ls", mixinStandardHelpOptions = true,
-        description = {"List the files of the image, sorted by name.",
+        description = {"List the live files of the image, or those of snapshot S, sorted by name.",
             "With -l: inode, size in bytes, extents, data blocks, last modification (UTC) and name.",
             "With --json: {\"files\": [{\"name\", \"inode\", \"size\", \"extents\", \"blocks\", \"modifyTxid\", "
                 + "\"mtime\"}]}."},
         footer = {"%nExamples:",
             "  vde ls disk.vde",
             "  vde ls -l disk.vde",
+            "  vde ls disk.vde --snapshot monday",
             "  vde ls disk.vde --json | jq -r '.files[] | select(.size > 1048576) | .name'"})
 final class LsCommand extends ImageCommand {
     @Parameters(index = "0", paramLabel = "IMAGE", description = "The image.")
@@ -30,11 +31,14 @@ final class LsCommand extends ImageCommand {
     @Option(names = "--json", description = "Print one JSON document.")
     boolean json;
 
+    @Option(names = "--snapshot", paramLabel = "S", description = "List the files of snapshot S.")
+    String snapshot;
+
     @Override
     public Integer call() throws Exception {
         List<FileInfo> files;
         try (Image img = open(image, false)) {
-            files = img.list();
+            files = img.list(snapshot);
         }
         PrintWriter out = io().out();
         if (json) {

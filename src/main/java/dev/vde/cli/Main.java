@@ -15,9 +15,10 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Work with VDE disk images: files mapped by extent trees, atomic commits, "
-                + "copy-on-write data.",
+                + "copy-on-write data and snapshots.",
         subcommands = {FormatCommand.class, WriteCommand.class, CatCommand.class, LsCommand.class,
-            RmCommand.class, MvCommand.class, InfoCommand.class, FsckCommand.class, DumpTreeCommand.class,
+            RmCommand.class, MvCommand.class, InfoCommand.class, SnapshotCommand.class, FsckCommand.class,
+            DumpTreeCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** The image a command is working on, named in error messages. */

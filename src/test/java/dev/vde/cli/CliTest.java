@@ -127,9 +127,9 @@ class CliTest {
         @Test
         void helpAndVersion() {
             Run help = ok("--help");
-            assertThat(help.out()).contains("Usage: vde", "format", "write", "cat", "ls", "rm", "mv", "info", "dump-tree",
+            assertThat(help.out()).contains("Usage: vde", "format", "write", "cat", "ls", "rm", "mv", "info", "snapshot", "dump-tree",
                     "Exit status:");
-            for (String cmd : List.of("format", "write", "cat", "ls", "rm", "mv", "info", "dump-tree")) {
+            for (String cmd : List.of("format", "write", "cat", "ls", "rm", "mv", "info", "snapshot", "dump-tree")) {
                 assertThat(ok(cmd, "--help").out()).as(cmd).contains("Usage: vde " + cmd, "Examples:", "Exit status:");
                 assertThat(ok("help", cmd).out()).as("help " + cmd).contains("Usage: vde " + cmd);
             }

@@ -12,6 +12,7 @@ size_mib=${1:-1024}
 runs=${2:-3}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 jar="$root/target/vde.jar"
+. "$root/src/bench/lib.sh"
 [ -f "$jar" ] || { echo "build first: mvn -B -q -DskipTests package" >&2; exit 2; }
 vde() { java -jar "$jar" "$@"; }
 dir=$(mktemp -d "${TMPDIR:-/tmp}/vde-bench.XXXXXX")
@@ -22,20 +23,6 @@ img="$dir/bench.vde"
 head -c "$((size_mib << 20))" /dev/urandom > "$src"
 cat "$src" > /dev/null
 vde format "$img" --size "$((size_mib * 4 + 256))M" > /dev/null
-
-now() { date +%s.%N; }
-# median TIME of RUNS runs of "$@" (a shell snippet); PREP runs untimed before each run.
-median() {
-  local prep=$1; shift
-  local times=()
-  for _ in $(seq "$runs"); do
-    eval "$prep"
-    local s e
-    s=$(now); eval "$@"; e=$(now)
-    times+=("$(echo "$e - $s" | bc -l)")
-  done
-  printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
-}
 
 rate() { echo "scale=2; $size_mib / 1024 / $1" | bc -l; }
 
@@ -52,7 +39,6 @@ t_vcatp=$(median ':' 'vde cat "$img" f | cat > /dev/null')
 
 printf '\n%-44s %8s %8s %10s\n' "command" "seconds" "GB/s" "peer/vde"
 row() { printf '%-44s %8.3f %8s %10s\n' "$1" "$2" "$(rate "$2")" "${3:-}"; }
-ratio() { echo "scale=2; $1 / $2" | bc -l; }
 row "cp SRC DST" "$t_cp"
 row "dd if=SRC of=DST bs=1M" "$t_dd"
 row "vde write IMG f --input SRC" "$t_w" "$(ratio "$t_cp" "$t_w") (cp)"

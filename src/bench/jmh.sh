@@ -16,16 +16,6 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 exports=--add-exports=java.base/sun.nio.ch=ALL-UNNAMED
-list=target/test-classes/META-INF/BenchmarkList
-cp_file=target/jmh.classpath
-
-if [ ! -f "$list" ] || [ -n "$(find pom.xml src/main src/jmh -newer "$list" -print -quit)" ]; then
-  echo "jmh.sh: compiling the benchmarks (mvn test-compile)" >&2
-  mvn -B -q -Dstyle.color=never test-compile >&2
-  touch "$list" # up to date now, even where the compiler found nothing to redo
-fi
-if [ ! -f "$cp_file" ] || [ pom.xml -nt "$cp_file" ]; then
-  mvn -B -q -Dstyle.color=never dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$cp_file" >&2
-fi
-
-exec java "$exports" -cp "target/test-classes:target/classes:$(cat "$cp_file")" org.openjdk.jmh.Main "$@"
+. src/bench/lib.sh
+cp=$(bench_classpath)
+exec java "$exports" -cp "$cp" org.openjdk.jmh.Main "$@"

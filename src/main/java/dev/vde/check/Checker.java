@@ -699,6 +699,9 @@ public final class Checker {
             }
             prev = Math.max(prev, ino.number);
             checkFile(f);
+            if (f.verdict == FileState.Verdict.LOST) {
+                s.drop("the data of file '" + ino.name + "' cannot all be found");
+            }
         }
         if (s.verdict != SnapState.Verdict.DROP) {
             checkRecordSummary(s);
@@ -943,7 +946,7 @@ public final class Checker {
                 default -> holders == 0 ? counted + " for blocks that no file or snapshot maps"
                         : counted + ": an entry of count 1 is never stored, a block without one counts 1";
             };
-            add(kind, from, "ref-count table", 0, null, span(from, to) + ": " + msg);
+            add(kind, from, "ref-count table", 0, null, (to - from > 1 ? span(from, to) + ": " : "") + msg);
             kind = null;
         }
     }

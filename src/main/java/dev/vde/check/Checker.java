@@ -450,7 +450,7 @@ public final class Checker {
     /**
      * The catalog root, the ref-count tree and the snapshot list. A root that cannot be read loses
      * every snapshot and the table (their blocks then show as leaked); a list page that cannot be
-     * verified loses the snapshots from it on, one that verifies but does not decode only its own.
+     * read or decoded loses the snapshots from it on (those before a bad record on it are kept).
      */
     private void checkCatalog() {
         if (sb.catalogBlock == 0) {
@@ -614,7 +614,7 @@ public final class Checker {
             if (r.id > CatalogRootCodec.MAX_SNAPSHOT_ID) {
                 snapshotProblem(s, "id " + r.id + " is above the largest, " + CatalogRootCodec.MAX_SNAPSHOT_ID);
             } else if (sameId != null) {
-                snapshotProblem(s, "its id " + r.id + " is also snapshot '" + sameId.record.name + "''s");
+                snapshotProblem(s, "snapshot '" + sameId.record.name + "' has the same id " + r.id);
             } else if (sameName != null) {
                 snapshotProblem(s, "snapshot " + sameName.record.id + " has the same name");
             } else if (!uuids.add(r.uuid)) {

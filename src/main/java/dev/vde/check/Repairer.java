@@ -136,14 +136,18 @@ public final class Repairer {
                 old.add(s, e);
                 return;
             }
-            FileState f = c.byOwner.get(o);
-            RangeSet copied = owner.isData() && f != null ? cut(f.cloneRanges) : new RangeSet();
-            old.add(s, e);
-            outside(s, e, copied, (ps, pe) -> {
-                keep.add(ps, pe);
+            FileState f = owner.isData() ? c.byOwner.get(o) : null;
+            if (f == null || f.cloneRanges.isEmpty()) {
+                keep.add(s, e);
                 if (owner.isData()) {
-                    held.computeIfAbsent(owner.domain(), d -> new Runs()).add(ps, pe, o);
+                    held.computeIfAbsent(owner.domain(), d -> new Runs()).add(s, e, o);
                 }
+                return;
+            }
+            old.add(s, e);
+            outside(s, e, cut(f.cloneRanges), (ps, pe) -> {
+                keep.add(ps, pe);
+                held.computeIfAbsent(owner.domain(), d -> new Runs()).add(ps, pe, o);
             });
         });
         frozen.forEach((f, extents) -> {

@@ -79,6 +79,18 @@ public final class Catalog {
         save();
     }
 
+    /**
+     * Replaces the whole list by {@code all}, in fresh pages, without freeing the old ones: for
+     * fsck repair, which rebuilds the bitmap itself and may not trust the old chain.
+     */
+    public void replaceList(List<SnapshotRecord> all) {
+        CatalogRoot root = tx.catalog();
+        root.listHead = 0;
+        root.listPages = 0;
+        records = new ArrayList<>(all);
+        save();
+    }
+
     /** Rewrites the list in fresh pages and frees the old ones (at commit). */
     private void save() {
         CatalogRoot root = tx.catalog();

@@ -2,18 +2,28 @@ package dev.vde.check;
 
 import dev.vde.alloc.BitmapCodec;
 import dev.vde.alloc.Bits;
+import dev.vde.alloc.RunList;
 import dev.vde.btree.NodeLayout;
+import dev.vde.format.CatalogRoot;
+import dev.vde.format.CatalogRootCodec;
 import dev.vde.format.CorruptImageException;
 import dev.vde.format.InodeLayout;
+import dev.vde.format.LE;
 import dev.vde.format.Superblock;
 import dev.vde.format.SuperblockCodec;
 import dev.vde.format.Tag;
 import dev.vde.inode.Extent;
+import dev.vde.inode.FileDigest;
 import dev.vde.inode.Inode;
 import dev.vde.inode.InodeCodec;
 import dev.vde.inode.NameIndex;
 import dev.vde.io.BlockDevice;
+import dev.vde.snapshot.SnapshotDigest;
+import dev.vde.snapshot.SnapshotFilesCodec;
+import dev.vde.snapshot.SnapshotListCodec;
+import dev.vde.snapshot.SnapshotRecord;
 import dev.vde.wal.Journal;
+import dev.vde.wal.Transaction;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -21,18 +31,40 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 
 /**
  * Reads every metadata structure of an image and reports each problem with its location. It
- * never writes. Memory follows the metadata it must hold (one entry per file, one range per
- * extent and node), never the size of the image: bitmap blocks are compared one at a time, and
- * blocks above the high-water marks (never written) are not read at all.
+ * never writes. Memory follows the metadata it must hold (one entry per file, live or frozen, one
+ * range per extent and node, one run per ref-count entry), never the size of the image: bitmap
+ * blocks are compared one at a time, and blocks above the high-water marks (never written) are
+ * not read at all.
+ *
+ * <p>With snapshots, a data block may be mapped by the live files and by any number of
+ * snapshots; its stored reference count must equal the number of those holders (the live state
+ * and each snapshot count once). Within the live state, within one snapshot, and for every
+ * metadata block (tree nodes, catalog pages), a block has exactly one holder.
  */
 public final class Checker {
     private final BlockDevice dev;
     private final Findings findings = new Findings();
     final UsedBlocks used = new UsedBlocks();
     final List<FileState> files = new ArrayList<>();
+    /** Every file, live or frozen, by the owner id of its data and of its tree nodes. */
+    final Map<Integer, FileState> byOwner = new HashMap<>();
+    /** The snapshots the list holds, in list order. */
+    final List<SnapState> snapshots = new ArrayList<>();
+    private final Map<Integer, SnapState> byPagesOwner = new HashMap<>();
+    /** The decoded catalog root; null without one or when it cannot be read ({@link #catalogLost}). */
+    CatalogRoot catalog;
+    /** The superblock points at a catalog that cannot be read: every snapshot is lost. */
+    boolean catalogLost;
+    /** Snapshots known to be lost without a record to name them by, for repair's list of what it removed. */
+    final List<String> lostSnapshots = new ArrayList<>();
+    /** The valid entries of the stored ref-count table, in block order. */
+    private final Counts storedCounts = new Counts();
+    /** Part of the ref-count tree could not be read: its counts are not compared. */
+    boolean refTableLost;
     /** Inode numbers whose records could not be read (their table block or the record is bad). */
     final Set<Long> unreadableInodes = new HashSet<>();
     final Set<Long> badBitmapPages = new HashSet<>();
@@ -100,7 +132,15 @@ public final class Checker {
         Map<Long, List<Long>> keysByInode = checkNameIndex();
         checkFiles();
         checkNames(keysByInode);
+        checkCatalog();
+        checkSnapshots();
         checkSpace();
+        settleSnapshots();
+    }
+
+    /** A corruption message without its "block N (what): " prefix: the finding says where. */
+    static String reason(CorruptImageException e) {
+        return e.getMessage().replaceFirst("^block \\d+ \\([^)]*\\): ", "");
     }
 
     // ---- superblocks and log ----
@@ -114,7 +154,7 @@ public final class Checker {
                 copies[slot] = SuperblockCodec.decode(b, slot);
             } catch (CorruptImageException e) {
                 superblockCopyBad[slot] = true;
-                copyProblem[slot] = e.getMessage().replaceFirst("^block \\d+ \\([^)]*\\): ", "");
+                copyProblem[slot] = reason(e);
             }
         }
         if (copies[0] == null && copies[1] == null) {
@@ -237,12 +277,15 @@ public final class Checker {
                 try {
                     Inode ino = InodeCodec.decode(b, off, n, block);
                     if (ino != null) {
-                        files.add(new FileState(ino, used.owner("file", n, ino.name),
-                                used.owner("extent tree", n, ino.name)));
+                        FileState f = new FileState(ino, used.owner("file", n, ino.name, null, UsedBlocks.LIVE),
+                                used.owner("extent tree", n, ino.name), null, block);
+                        files.add(f);
+                        byOwner.put(f.owner, f);
+                        byOwner.put(f.treeOwner, f);
                     }
                 } catch (CorruptImageException e) {
                     unreadableInodes.add(n);
-                    add(Kind.INODE, block, "inode table", n, null, e.getMessage().replaceFirst("^block \\d+ \\([^)]*\\): ", ""));
+                    add(Kind.INODE, block, "inode table", n, null, reason(e));
                 }
             }
         }
@@ -313,12 +356,18 @@ public final class Checker {
         }
     }
 
-    /** Walks one file's extents (inline or tree), recording each extent's blocks as the file's. */
+    /**
+     * Walks one file's extents (inline or tree), live or frozen in a snapshot, recording each
+     * extent's blocks as the file's. A frozen file's tree has its own nodes (owner
+     * {@code snapshotId << 40 | inode}) and every extent it maps carries SharedCow; a live one none.
+     */
     void checkFile(FileState f) {
         Inode ino = f.inode;
         int bs = sb.blockSize;
-        long[] state = {0, 0, Long.MIN_VALUE}; // extents, blocks, end of the previous extent
-        boolean[] bad = {false, false};         // an invalid extent, an extent past EOF
+        String where = f.where();
+        boolean frozen = f.snapshot != null;
+        long[] state = {0, 0, Long.MIN_VALUE, 0}; // extents, blocks, end of the previous extent, SharedCow wrong
+        boolean[] bad = {false, false};            // an invalid extent, an extent past EOF
         java.util.function.Consumer<long[]> visit = w -> {
             Extent e = Extent.fromWords(w);
             state[0]++;
@@ -326,31 +375,35 @@ public final class Checker {
                     || e.start() > sb.totalBlocks - e.count()
                     || e.logical() > InodeCodec.MAX_FILE_SIZE - (long) e.count() * bs) {
                 bad[0] = true;
-                add(Kind.EXTENT, -1, "extents", ino.number, ino.name, "extent " + describe(e)
+                add(Kind.EXTENT, -1, where + "extents", ino.number, ino.name, "extent " + describe(e)
                         + " is malformed or outside the data region");
                 return;
             }
             if (e.logical() < state[2]) {
                 bad[0] = true;
-                add(Kind.EXTENT_OVERLAP, -1, "extents", ino.number, ino.name, "extent " + describe(e)
+                add(Kind.EXTENT_OVERLAP, -1, where + "extents", ino.number, ino.name, "extent " + describe(e)
                         + " overlaps the one before it (which ends at byte " + state[2] + ")");
             }
             if (e.logical() >= (ino.size + bs - 1) / bs * bs) {
                 bad[1] = true;
+            }
+            if (((e.flags() & Extent.SHARED_COW) != 0) != frozen) {
+                state[3]++;
             }
             state[1] += e.count();
             state[2] = e.end(bs);
             used.add(e.start(), e.count(), f.owner);
         };
         if (ino.hasTree()) {
-            TreeWalk walk = new TreeWalk(blocks, NodeLayout.EXTENTS, sb, ino.number, findings, "extent tree",
+            TreeWalk walk = new TreeWalk(blocks, NodeLayout.EXTENTS, sb, ino.treeOwner(), findings, where + "extent tree",
                     ino.number, ino.name, used, f.treeOwner);
             TreeWalk.Result r = walk.walk(ino.treeRoot, ino.treeHeight, visit);
+            f.nodes = r.nodes;
             if (r.lost) {
                 f.worsen(FileState.Verdict.LOST);
             } else if (r.misshapen || state[0] <= InodeLayout.INLINE_EXTENTS) {
                 if (!r.misshapen) {
-                    add(Kind.TREE, ino.treeRoot, "extent tree", ino.number, ino.name, "a tree for " + state[0]
+                    add(Kind.TREE, ino.treeRoot, where + "extent tree", ino.number, ino.name, "a tree for " + state[0]
                             + " extents, which belong inline");
                 }
                 f.worsen(FileState.Verdict.REBUILD);
@@ -365,16 +418,25 @@ public final class Checker {
         }
         if (bad[1]) {
             f.hasExtentPastEof = true;
-            add(Kind.EXTENT_PAST_EOF, -1, "extents", ino.number, ino.name, "extents map blocks past the end of the file ("
-                    + ino.size + " bytes)");
+            add(Kind.EXTENT_PAST_EOF, -1, where + "extents", ino.number, ino.name, "extents map blocks past the end of"
+                    + " the file (" + ino.size + " bytes)");
+        }
+        f.extents = state[0];
+        f.blocks = state[1];
+        if (state[3] > 0 && f.verdict != FileState.Verdict.LOST) {
+            f.sharedCowWrong = true;
+            add(Kind.SHARED_COW, -1, where + "extents", ino.number, ino.name, state[3] + " of its " + state[0]
+                    + " extents " + (frozen ? "lack the SharedCow flag that marks a snapshot's extents"
+                            : "carry the SharedCow flag, which only a snapshot's extents carry"));
         }
         if (f.verdict != FileState.Verdict.LOST && (state[0] != ino.extentCount || state[1] != ino.allocatedBlocks)) {
             f.countersWrong = true;
-            add(Kind.FILE_COUNTERS, -1, "inode", ino.number, ino.name, "inode counts " + ino.extentCount + " extents and "
-                    + ino.allocatedBlocks + " blocks, the map has " + state[0] + " and " + state[1]);
+            add(Kind.FILE_COUNTERS, -1, where + "inode", ino.number, ino.name, "inode counts " + ino.extentCount
+                    + " extents and " + ino.allocatedBlocks + " blocks, the map has " + state[0] + " and " + state[1]);
         }
         if (f.verdict == FileState.Verdict.LOST) {
-            add(Kind.EXTENT, -1, "extents", ino.number, ino.name, "part of the file's data cannot be found: it cannot be saved");
+            add(Kind.EXTENT, -1, where + "extents", ino.number, ino.name, "part of the file's data cannot be found: it"
+                    + " cannot be saved" + (frozen ? ", nor the snapshot that holds it" : ""));
         }
     }
 
@@ -382,26 +444,515 @@ public final class Checker {
         return "[logical " + e.logical() + ", blocks " + e.start() + "+" + e.count() + "]";
     }
 
+    // ---- snapshot catalog ----
+
+    /**
+     * The catalog root, the ref-count tree and the snapshot list. A root that cannot be read loses
+     * every snapshot and the table (their blocks then show as leaked); a list page that cannot be
+     * verified loses the snapshots from it on, one that verifies but does not decode only its own.
+     */
+    private void checkCatalog() {
+        if (sb.catalogBlock == 0) {
+            return;
+        }
+        String[] why = new String[1];
+        String lostAll = "; every snapshot and the ref-count table are lost with it";
+        byte[] b = blocks.readVerified(sb.catalogBlock, Tag.SNAP, why);
+        if (b == null) {
+            catalogLost = true;
+            lostSnapshots.add("every snapshot (the catalog root in block " + sb.catalogBlock + " cannot be read)");
+            add(Kind.BAD_BLOCK, sb.catalogBlock, "snapshot catalog", 0, null, why[0] + lostAll);
+            return;
+        }
+        try {
+            catalog = CatalogRootCodec.decode(b, sb.catalogBlock, sb);
+        } catch (CorruptImageException e) {
+            catalogLost = true;
+            lostSnapshots.add("every snapshot (the catalog root in block " + sb.catalogBlock + " cannot be read)");
+            add(Kind.CATALOG, sb.catalogBlock, "snapshot catalog", 0, null, reason(e) + lostAll);
+            return;
+        }
+        checkRefTable();
+        checkSnapshotList();
+    }
+
+    /** Walks the ref-count tree like any other, keeping the entries that make sense, in block order. */
+    private void checkRefTable() {
+        if (catalog.refRoot == 0) {
+            return;
+        }
+        String st = "ref-count table";
+        TreeWalk walk = new TreeWalk(blocks, NodeLayout.REFCOUNTS, sb, Transaction.REFCOUNT_OWNER, findings, st, 0,
+                null, used, used.owner(st, 0, null));
+        long[] prevEnd = {Long.MIN_VALUE};
+        TreeWalk.Result r = walk.walk(catalog.refRoot, catalog.refHeight, e -> {
+            long start = e[0];
+            long length = e[1];
+            if (length < 1 || start < sb.dataStart || start > sb.totalBlocks - length) {
+                add(Kind.REFCOUNT_ENTRY, -1, st, 0, null, "entry (start " + start + ", " + length + " blocks, count "
+                        + e[2] + ") is empty or outside the data region");
+            } else if (start < prevEnd[0]) {
+                add(Kind.REFCOUNT_ENTRY, start, st, 0, null, "entry for " + span(start, start + length) + " (count "
+                        + e[2] + ") overlaps the entry before it, which ends at block " + (prevEnd[0] - 1)
+                        + ": those blocks have two counts");
+                prevEnd[0] = Math.max(prevEnd[0], start + length);
+            } else {
+                prevEnd[0] = start + length;
+                storedCounts.add(start, start + length, e[2]);
+            }
+        });
+        refTableLost = r.lost;
+    }
+
+    private void checkSnapshotList() {
+        String st = "snapshot list";
+        int listOwner = used.owner(st, 0, null);
+        String[] why = new String[1];
+        Set<Long> seen = new HashSet<>();
+        long pages = 0;
+        boolean whole = true;
+        for (long p = catalog.listHead; p != 0;) {
+            if (!seen.add(p)) {
+                whole = false;
+                add(Kind.SNAPSHOT_PAGE, p, st, 0, null, "the chain comes back to this page");
+                break;
+            }
+            used.add(p, 1, listOwner);
+            byte[] page = blocks.readVerified(p, Tag.SLST, why);
+            if (page == null) {
+                whole = false;
+                lostSnapshots.add("the snapshots listed from block " + p + " on (the list page cannot be read)");
+                add(Kind.BAD_BLOCK, p, st, 0, null, why[0] + "; the snapshots listed on it and after it are lost");
+                break;
+            }
+            pages++;
+            List<SnapshotRecord> out = new ArrayList<>();
+            try {
+                SnapshotListCodec.decode(page, p, sb.dataStart, sb.totalBlocks, out);
+            } catch (CorruptImageException e) {
+                whole = false;
+                lostSnapshots.add("the snapshots on list page " + p + " after its last readable record");
+                add(Kind.SNAPSHOT_PAGE, p, st, 0, null, reason(e) + "; the snapshots on this page from there on are lost");
+            }
+            for (SnapshotRecord r : out) {
+                SnapState s = new SnapState(r, p, snapshots.size() + 1, used.owner("file table", 0, null, r.name,
+                        UsedBlocks.METADATA));
+                snapshots.add(s);
+                byPagesOwner.put(s.pagesOwner, s);
+            }
+            long next = SnapshotListCodec.next(page);
+            if (next != 0 && (next < sb.dataStart || next >= sb.totalBlocks)) {
+                whole = false;
+                lostSnapshots.add("the snapshots listed after block " + p + " (its next page is out of range)");
+                add(Kind.SNAPSHOT_PAGE, p, st, 0, null, "next page " + next + " is outside the data region; the"
+                        + " snapshots after this page are lost");
+                break;
+            }
+            p = next;
+        }
+        if (!whole) {
+            return;
+        }
+        if (pages != catalog.listPages) {
+            add(Kind.CATALOG, sb.catalogBlock, "snapshot catalog", 0, null, "it says the snapshot list has "
+                    + catalog.listPages + " pages, the chain has " + pages);
+        }
+        if (snapshots.size() != catalog.snapshotCount) {
+            add(Kind.CATALOG, sb.catalogBlock, "snapshot catalog", 0, null, "it counts " + catalog.snapshotCount
+                    + " snapshots, its list holds " + snapshots.size());
+        }
+    }
+
+    // ---- snapshots ----
+
+    /**
+     * Every snapshot record and file table. Identity comes first: a snapshot whose id, name or
+     * uuid repeats another's, or whose txid is newer than the image, cannot be told apart or
+     * placed in time, so repair drops it (the later of two); its blocks are still walked, so
+     * that what it holds is accounted for.
+     */
+    private void checkSnapshots() {
+        Map<Long, SnapState> ids = new HashMap<>();
+        Map<String, SnapState> names = new HashMap<>();
+        Set<UUID> uuids = new HashSet<>();
+        long lastId = 0;
+        SnapState highest = null;
+        boolean ordered = true;
+        for (SnapState s : snapshots) {
+            SnapshotRecord r = s.record;
+            SnapState sameId = ids.putIfAbsent(r.id, s);
+            SnapState sameName = names.putIfAbsent(r.name, s);
+            if (r.id > CatalogRootCodec.MAX_SNAPSHOT_ID) {
+                snapshotProblem(s, "id " + r.id + " is above the largest, " + CatalogRootCodec.MAX_SNAPSHOT_ID);
+            } else if (sameId != null) {
+                snapshotProblem(s, "its id " + r.id + " is also snapshot '" + sameId.record.name + "''s");
+            } else if (sameName != null) {
+                snapshotProblem(s, "snapshot " + sameName.record.id + " has the same name");
+            } else if (!uuids.add(r.uuid)) {
+                snapshotProblem(s, "another snapshot has the same uuid " + r.uuid);
+            } else if (r.txid > sb.txid) {
+                snapshotProblem(s, "taken in transaction " + r.txid + ", after the image's last, " + sb.txid);
+            }
+            if (sameId == null && r.id <= lastId) {
+                ordered = false;
+            }
+            lastId = Math.max(lastId, r.id);
+            if (highest == null || r.id > highest.record.id) {
+                highest = s;
+            }
+            checkFileTable(s);
+        }
+        if (!ordered) {
+            add(Kind.CATALOG, sb.catalogBlock, "snapshot catalog", 0, null, "the snapshot list is not in id order");
+        }
+        if (highest != null && highest.record.id >= catalog.nextSnapshotId) {
+            add(Kind.CATALOG, sb.catalogBlock, "snapshot catalog", 0, null, "the next snapshot id, "
+                    + catalog.nextSnapshotId + ", is not above snapshot '" + highest.record.name + "''s id "
+                    + highest.record.id + ": ids would be reused");
+        }
+    }
+
+    private void snapshotProblem(SnapState s, String why) {
+        add(Kind.SNAPSHOT, s.listPage, s.label, 0, null, why);
+        s.drop(why);
+    }
+
+    /**
+     * One snapshot's file-table chain and frozen files. The table is whole when the chain ends
+     * with next = 0, every page decodes and it holds the files the record counts; then only a
+     * wrong page count or order is left to rewrite. Otherwise files may be missing: the
+     * snapshot is not the state it froze, and repair drops it.
+     */
+    private void checkFileTable(SnapState s) {
+        SnapshotRecord r = s.record;
+        String st = s.label + " file table";
+        String[] why = new String[1];
+        Set<Long> seen = new HashSet<>();
+        List<Inode> frozen = new ArrayList<>();
+        List<Long> pageOf = new ArrayList<>();
+        boolean whole = true;
+        for (long p = r.filesHead; p != 0;) {
+            if (!seen.add(p)) {
+                whole = false;
+                add(Kind.SNAPSHOT_PAGE, p, st, 0, null, "the chain comes back to this page");
+                break;
+            }
+            used.add(p, 1, s.pagesOwner);
+            s.pages.add(p);
+            byte[] page = blocks.readVerified(p, Tag.SFIL, why);
+            if (page == null) {
+                whole = false;
+                add(Kind.BAD_BLOCK, p, st, 0, null, why[0] + "; the snapshot's files cannot all be read");
+                break;
+            }
+            int before = frozen.size();
+            try {
+                SnapshotFilesCodec.decode(page, p, r.id, sb.dataStart, sb.totalBlocks, frozen);
+            } catch (CorruptImageException e) {
+                whole = false;
+                add(Kind.SNAPSHOT_PAGE, p, st, 0, null, reason(e) + "; the snapshot's files cannot all be read");
+            }
+            for (int i = before; i < frozen.size(); i++) {
+                pageOf.add(p);
+            }
+            long next = LE.i64(page, 0);
+            if (next != 0 && (next < sb.dataStart || next >= sb.totalBlocks)) {
+                whole = false;
+                add(Kind.SNAPSHOT_PAGE, p, st, 0, null, "next page " + next + " is outside the data region");
+                break;
+            }
+            p = next;
+        }
+        if (whole && s.pages.size() != r.filesPages) {
+            s.rewrite();
+            add(Kind.SNAPSHOT_PAGE, r.filesHead, st, 0, null, "the chain has " + s.pages.size() + " pages, the record"
+                    + " says " + r.filesPages);
+        }
+        if (!whole) {
+            s.drop("its file table cannot be read whole");
+        } else if (frozen.size() != r.fileCount) {
+            snapshotProblem(s, "it counts " + r.fileCount + " files, its file table holds " + frozen.size());
+        }
+        long prev = 0;
+        Set<String> names = new HashSet<>();
+        for (int i = 0; i < frozen.size(); i++) {
+            Inode ino = frozen.get(i);
+            long page = pageOf.get(i);
+            FileState f = new FileState(ino, used.owner("file", ino.number, ino.name, r.name, s.domain),
+                    used.owner("extent tree", ino.number, ino.name, r.name, UsedBlocks.METADATA), s, page);
+            s.files.add(f);
+            byOwner.put(f.owner, f);
+            byOwner.put(f.treeOwner, f);
+            if (ino.number == prev) {
+                frozenProblem(f, "the file table holds inode " + ino.number + " twice");
+            } else if (ino.number < prev) {
+                s.rewrite();
+                add(Kind.SNAPSHOT_PAGE, page, st, ino.number, ino.name, "inode " + ino.number + " comes after inode "
+                        + prev + ": the table is not in inode order");
+            }
+            if (!names.add(ino.name)) {
+                frozenProblem(f, "another file of the snapshot has the same name");
+            }
+            if (ino.number >= sb.inodeHighWater) {
+                frozenProblem(f, "inode " + ino.number + " is at or above the inode high-water mark "
+                        + sb.inodeHighWater + ": no live file ever had it, and a rollback would refuse it");
+            }
+            prev = Math.max(prev, ino.number);
+            checkFile(f);
+            if (f.verdict == FileState.Verdict.LOST) {
+                s.drop("the data of file '" + ino.name + "' cannot all be found");
+            }
+        }
+        if (s.verdict != SnapState.Verdict.DROP) {
+            checkRecordSummary(s);
+        }
+    }
+
+    private void frozenProblem(FileState f, String why) {
+        add(Kind.SNAPSHOT, f.recordBlock, f.snapshot.label + " file table", f.inode.number, f.inode.name, why);
+        f.snapshot.drop("file '" + f.inode.name + "': " + why);
+    }
+
+    /** The record's summary fields against its files: derived, so repair recomputes them. */
+    private void checkRecordSummary(SnapState s) {
+        SnapshotRecord r = s.record;
+        long bytes = 0;
+        long extents = 0;
+        long dataBlocks = 0;
+        SnapshotDigest digest = new SnapshotDigest();
+        boolean digestKnown = true;
+        for (FileState f : s.files) {
+            bytes += f.inode.size;
+            extents += f.extents;
+            dataBlocks += f.blocks;
+            if (f.inode.digest == null) {
+                digestKnown = false;
+            } else {
+                digest.add(f.inode.name, f.inode.size, f.inode.digest);
+            }
+        }
+        List<String> wrong = new ArrayList<>();
+        summary(wrong, "bytes", r.bytes, bytes);
+        summary(wrong, "extentCount", r.extentCount, extents);
+        summary(wrong, "dataBlocks", r.dataBlocks, dataBlocks);
+        summary(wrong, "metaBlocks", r.metaBlocks, s.metaBlocks());
+        // A frozen file without a digest (an inode from before digests) cannot be summed without its data.
+        FileDigest sum = digest.value();
+        if (digestKnown && !sum.equals(r.digest)) {
+            wrong.add("digest " + r.digest + ", its files sum to " + sum);
+        }
+        if (!wrong.isEmpty()) {
+            s.rewrite();
+            add(Kind.SNAPSHOT_RECORD, s.listPage, s.label, 0, null, String.join("; ", wrong));
+        }
+    }
+
+    private static void summary(List<String> wrong, String field, long stored, long counted) {
+        if (stored != counted) {
+            wrong.add(field + " " + stored + ", its files have " + counted);
+        }
+    }
+
+    /** After the space check (which may give a frozen file clone ranges): what repair does with each snapshot. */
+    private void settleSnapshots() {
+        for (SnapState s : snapshots) {
+            for (FileState f : s.files) {
+                if (f.verdict == FileState.Verdict.LOST) {
+                    s.drop("the data of file '" + f.inode.name + "' cannot all be found");
+                } else if (f.needsRewrite()) {
+                    s.rewrite();
+                }
+            }
+        }
+    }
+
     // ---- space ----
 
     /**
-     * Compares the bitmap with a recount of referenced blocks, one bitmap block at a time:
-     * referenced twice, referenced but free, and marked but referenced by nothing.
+     * Checks the space three ways. Holders: within the live state, within one snapshot, and for
+     * metadata against anything, a block has one holder ("used twice" otherwise). Counts: the
+     * stored ref-count of every data block against a recount of its holders (the live state and
+     * each snapshot count once). Bitmap: one bitmap block at a time against the union of
+     * everything referenced (leaked, used but free).
      */
     private void checkSpace() {
-        List<UsedBlocks.Range> ranges = used.sorted();
-        long maxEnd = -1;
-        int maxOwner = -1;
-        for (UsedBlocks.Range r : ranges) {
-            if (r.start() < maxEnd && r.owner() != maxOwner) {
-                long to = Math.min(maxEnd, r.end());
-                reportTwice(r, maxOwner, r.start(), to);
-            }
-            if (r.end() > maxEnd) {
-                maxEnd = r.end();
-                maxOwner = r.owner();
+        RunList data = new RunList();
+        RunList all = new RunList();
+        Ranges meta = used.domains().getOrDefault(UsedBlocks.METADATA, new Ranges());
+        for (Ranges r : used.domains().values()) {
+            r.sort();
+            reportOverlaps(r);
+        }
+        for (Map.Entry<Integer, Ranges> d : used.domains().entrySet()) {
+            if (d.getKey() != UsedBlocks.METADATA) {
+                reportAgainstMetadata(meta, d.getValue());
+                d.getValue().unionInto(data);
             }
         }
+        if (catalog != null && !refTableLost) {
+            compareCounts(Counts.depth(data));
+        }
+        for (int i = 0; i < data.size(); i++) {
+            all.add(data.start(i), data.length(i));
+        }
+        meta.unionInto(all);
+        checkBitmap(Counts.depth(all));
+        long inUse = files.size() + unreadableInodes.size();
+        if (sb.fileCount != inUse && unreadableInodes.isEmpty()) {
+            add(Kind.COUNTERS, 0, "superblock", 0, null, "file count is " + sb.fileCount + ", the inode table holds "
+                    + files.size());
+        }
+    }
+
+    /** Overlaps of different holders within one domain (sorted). */
+    private void reportOverlaps(Ranges r) {
+        long maxEnd = -1;
+        int maxOwner = -1;
+        for (int i = 0; i < r.size(); i++) {
+            if (r.start(i) < maxEnd && r.owner(i) != maxOwner) {
+                reportTwice(r.owner(i), maxOwner, r.start(i), Math.min(maxEnd, r.end(i)));
+            }
+            if (r.end(i) > maxEnd) {
+                maxEnd = r.end(i);
+                maxOwner = r.owner(i);
+            }
+        }
+    }
+
+    /** Data of one domain (sorted) that lies in metadata blocks; the later of the two is the second holder. */
+    private void reportAgainstMetadata(Ranges meta, Ranges data) {
+        int m = 0;
+        for (int i = 0; i < data.size(); i++) {
+            long s = data.start(i);
+            long e = data.end(i);
+            while (m < meta.size() && meta.end(m) <= s) {
+                m++;
+            }
+            for (int k = m; k < meta.size() && meta.start(k) < e; k++) {
+                if (meta.end(k) <= s) {
+                    continue;
+                }
+                long from = Math.max(s, meta.start(k));
+                long to = Math.min(e, meta.end(k));
+                if (s > meta.start(k) || (s == meta.start(k) && data.owner(i) > meta.owner(k))) {
+                    reportTwice(data.owner(i), meta.owner(k), from, to);
+                } else {
+                    reportTwice(meta.owner(k), data.owner(i), from, to);
+                }
+            }
+        }
+    }
+
+    /** Blocks [from, to) that {@code second} holds though {@code first} had them before it. */
+    private void reportTwice(int second, int first, long from, long to) {
+        UsedBlocks.Owner a = used.ownerOf(first);
+        UsedBlocks.Owner b = used.ownerOf(second);
+        FileState f = byOwner.get(second);
+        if (f != null && f.owner == second) {
+            // Its data: repair gives the file its own copy of the shared blocks.
+            f.cloneRanges.add(new long[] {from, to});
+            f.worsen(FileState.Verdict.REBUILD);
+        } else if (f != null) {
+            // A tree node in someone else's block: the rebuilt tree gets new nodes.
+            f.worsen(FileState.Verdict.REBUILD);
+        }
+        SnapState pagesOf = byPagesOwner.get(second);
+        if (pagesOf != null) {
+            // A file-table page in someone else's block: the rewritten table gets new pages.
+            pagesOf.rewrite();
+        }
+        add(Kind.USED_TWICE, from, (b.snapshot() == null ? "" : "snapshot '" + b.snapshot() + "' ") + "space",
+                b.inode(), b.name(), span(from, to) + " also held by " + label(a)
+                        + (b.inode() > 0 && b.isData() ? "; repair gives this file its own copy" : ""));
+    }
+
+    private static String label(UsedBlocks.Owner o) {
+        String in = o.snapshot() == null ? "" : " of snapshot '" + o.snapshot() + "'";
+        return o.inode() > 0 ? "the " + o.label() + " of inode " + o.inode() + " '" + o.name() + "'" + in
+                : "the " + o.label() + in;
+    }
+
+    /**
+     * The stored counts against the recount, over the runs where either says something: one
+     * finding per run of blocks with the same two counts. A block without an entry counts 1.
+     */
+    private void compareCounts(Counts holders) {
+        Counts stored = storedCounts;
+        RunReport run = new RunReport();
+        int i = 0;
+        int j = 0;
+        long pos = Long.MIN_VALUE;
+        while (true) {
+            while (i < holders.size() && holders.to(i) <= pos) {
+                i++;
+            }
+            while (j < stored.size() && stored.to(j) <= pos) {
+                j++;
+            }
+            if (i >= holders.size() && j >= stored.size()) {
+                break;
+            }
+            boolean inH = i < holders.size() && holders.from(i) <= pos;
+            boolean inS = j < stored.size() && stored.from(j) <= pos;
+            long nextH = i >= holders.size() ? Long.MAX_VALUE : inH ? holders.to(i) : holders.from(i);
+            long nextS = j >= stored.size() ? Long.MAX_VALUE : inS ? stored.to(j) : stored.from(j);
+            long end = Math.min(nextH, nextS);
+            if (inH || inS) {
+                long h = inH ? holders.count(i) : 0;
+                long c = inS ? stored.count(j) : 1;
+                Kind k = !inS ? (h > 1 ? Kind.REFCOUNT_LOW : null)
+                        : h == 0 || (c == h && c <= 1) ? Kind.REFCOUNT_STRAY
+                        : c < h ? Kind.REFCOUNT_LOW : c > h ? Kind.REFCOUNT_HIGH : null;
+                run.next(k, pos, end, c, h, inS);
+            }
+            pos = end;
+        }
+        run.flush();
+    }
+
+    /** Joins adjacent blocks with the same finding into one. */
+    private final class RunReport {
+        private Kind kind;
+        private long from;
+        private long to;
+        private long stored;
+        private long holders;
+        private boolean entry;
+
+        void next(Kind k, long start, long end, long c, long h, boolean inEntry) {
+            if (k == kind && k != null && start == to && c == stored && h == holders && inEntry == entry) {
+                to = end;
+                return;
+            }
+            flush();
+            kind = k;
+            from = start;
+            to = end;
+            stored = c;
+            holders = h;
+            entry = inEntry;
+        }
+
+        void flush() {
+            if (kind == null) {
+                return;
+            }
+            String counted = entry ? "the table counts " + stored : "the table has no entry (count 1)";
+            String msg = switch (kind) {
+                case REFCOUNT_LOW -> counted + ", but " + holders + " of the live state and the snapshots map them: a"
+                        + " later write or delete could free them while they are still mapped";
+                case REFCOUNT_HIGH -> counted + ", but only " + holders + " of the live state and the snapshots map"
+                        + " them: they would stay allocated after the last of them lets go";
+                default -> holders == 0 ? counted + " for blocks that no file or snapshot maps"
+                        : counted + ": an entry of count 1 is never stored, a block without one counts 1";
+            };
+            add(kind, from, "ref-count table", 0, null, (to - from > 1 ? span(from, to) + ": " : "") + msg);
+            kind = null;
+        }
+    }
+
+    /** The bitmap, one block at a time, against the union of everything referenced. */
+    private void checkBitmap(Counts union) {
         long bitsPerPage = sb.bitsPerBitmapBlock();
         int words = BitmapCodec.wordsPerPage(sb.blockSize);
         int next = 0;
@@ -410,18 +961,18 @@ public final class Checker {
         for (long p = 0; p < sb.bitmapBlocks; p++) {
             long pageStart = p * bitsPerPage;
             long pageEnd = Math.min(sb.totalBlocks, pageStart + bitsPerPage);
-            while (next < ranges.size() && ranges.get(next).end() <= pageStart) {
+            while (next < union.size() && union.to(next) <= pageStart) {
                 next++;
             }
-            boolean anyRange = next < ranges.size() && ranges.get(next).start() < pageEnd;
+            boolean anyRange = next < union.size() && union.from(next) < pageEnd;
             if (p >= sb.bitmapHighWater && !anyRange) {
                 free += pageEnd - Math.max(pageStart, Math.min(pageEnd, sb.dataStart));
                 continue;
             }
             long[] expected = new long[words];
-            for (int i = next; i < ranges.size() && ranges.get(i).start() < pageEnd; i++) {
-                UsedBlocks.Range r = ranges.get(i);
-                Bits.set(expected, Math.max(r.start(), pageStart) - pageStart, Math.min(r.end(), pageEnd) - pageStart);
+            for (int i = next; i < union.size() && union.from(i) < pageEnd; i++) {
+                Bits.set(expected, Math.max(union.from(i), pageStart) - pageStart,
+                        Math.min(union.to(i), pageEnd) - pageStart);
             }
             long[] actual;
             if (badBitmapPages.contains(p)) {
@@ -440,33 +991,6 @@ public final class Checker {
             add(Kind.COUNTERS, 0, "superblock", 0, null, "free block count is " + sb.freeBlocks + ", the bitmap has "
                     + free + " free");
         }
-        long inUse = files.size() + unreadableInodes.size();
-        if (sb.fileCount != inUse && unreadableInodes.isEmpty()) {
-            add(Kind.COUNTERS, 0, "superblock", 0, null, "file count is " + sb.fileCount + ", the inode table holds "
-                    + files.size());
-        }
-    }
-
-    private void reportTwice(UsedBlocks.Range r, int otherOwner, long from, long to) {
-        UsedBlocks.Owner a = used.ownerOf(otherOwner);
-        UsedBlocks.Owner b = used.ownerOf(r.owner());
-        for (FileState f : files) {
-            if (f.owner == r.owner()) {
-                // Its data: repair gives the file its own copy of the shared blocks.
-                f.cloneRanges.add(new long[] {from, to});
-                f.worsen(FileState.Verdict.REBUILD);
-            } else if (f.treeOwner == r.owner()) {
-                // A tree node in someone else's block: the rebuilt tree gets new nodes.
-                f.worsen(FileState.Verdict.REBUILD);
-            }
-        }
-        add(Kind.USED_TWICE, from, "space", b.inode(), b.name(), "blocks " + from + " to " + (to - 1)
-                + " are also held by " + label(a) + (b.inode() > 0 && "file".equals(b.label())
-                        ? "; repair gives this file its own copy" : ""));
-    }
-
-    private static String label(UsedBlocks.Owner o) {
-        return o.inode() > 0 ? "the " + o.label() + " of inode " + o.inode() + " '" + o.name() + "'" : "the " + o.label();
     }
 
     /** Reports runs of blocks where the bitmap and the recount disagree. */

@@ -2,7 +2,13 @@ package dev.vde.check;
 
 import dev.vde.alloc.BitmapCodec;
 import dev.vde.alloc.Bits;
+import dev.vde.alloc.RunList;
+import dev.vde.btree.BTree;
+import dev.vde.btree.BTreeBuilder;
+import dev.vde.btree.NodeCodec;
 import dev.vde.btree.NodeLayout;
+import dev.vde.format.CatalogRoot;
+import dev.vde.format.CatalogRootCodec;
 import dev.vde.format.InodeLayout;
 import dev.vde.format.LE;
 import dev.vde.format.Superblock;
@@ -15,10 +21,15 @@ import dev.vde.inode.InodeCodec;
 import dev.vde.inode.InodeTable;
 import dev.vde.inode.NameIndex;
 import dev.vde.io.BlockDevice;
+import dev.vde.snapshot.Catalog;
+import dev.vde.snapshot.SnapshotDigest;
+import dev.vde.snapshot.SnapshotRecord;
 import dev.vde.wal.Journal;
 import dev.vde.wal.Transaction;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -26,9 +37,11 @@ import java.util.Set;
 
 /**
  * Repairs an image as one transaction: what is derived (bitmap, counters, name index, sibling
- * links, tree shape, file counters) is rebuilt from the files that can be read; files that
- * cannot be saved are removed and named. Nothing the damaged image still references is
- * overwritten before the repair commits, so a crash during repair leaves the image as it was.
+ * links, tree shape, file counters, the ref-count table, the snapshot list) is rebuilt from the
+ * files and snapshots that can be read; files that cannot be saved are removed and named, and so
+ * are snapshots, which go whole (one missing a file is not the state it froze). Nothing the
+ * damaged image still references is overwritten before the repair commits, so a crash during
+ * repair leaves the image as it was, and no block a kept file or snapshot maps is freed.
  */
 public final class Repairer {
     /** What repair did. */
@@ -88,12 +101,59 @@ public final class Repairer {
         for (long n : c.unreadableInodes) {
             removed.add("inode " + n + " (its record cannot be read)");
         }
-        // Space: what the repaired image keeps, and what only the damaged one holds (freed at commit).
+        // Snapshots stay whole or go whole: one kept as it is keeps its pages and trees; one
+        // rewritten gets new ones, mapping the same data (less what lay past a file's end).
+        List<SnapState> keptSnaps = new ArrayList<>();
+        Map<FileState, List<Extent>> frozen = new HashMap<>();
+        for (SnapState s : c.snapshots) {
+            if (s.verdict == SnapState.Verdict.DROP) {
+                removed.add("snapshot '" + s.record.name + "' (" + s.dropReason + ")");
+                continue;
+            }
+            keptSnaps.add(s);
+            for (FileState f : s.files) {
+                if (s.verdict == SnapState.Verdict.OK) {
+                    keptOwners.add(f.owner);
+                    keptOwners.add(f.treeOwner);
+                } else {
+                    frozen.put(f, trim(readExtents(c, f), f.inode.size, sb.blockSize));
+                }
+            }
+            if (s.verdict == SnapState.Verdict.OK) {
+                keptOwners.add(s.pagesOwner);
+            }
+        }
+        removed.addAll(c.lostSnapshots);
+        // Space: what the repaired image keeps, and what only the damaged one holds (freed at
+        // commit); data that a holder gets a copy of stays with the holder that had it first.
         RangeSet keep = new RangeSet();
         RangeSet old = new RangeSet();
-        for (UsedBlocks.Range r : c.used.sorted()) {
-            (keptOwners.contains(r.owner()) ? keep : old).add(r.start(), r.end());
-        }
+        Map<Integer, Ranges> held = new HashMap<>();
+        c.used.forEach((s, e, o) -> {
+            UsedBlocks.Owner owner = c.used.ownerOf(o);
+            if (!keptOwners.contains(o)) {
+                old.add(s, e);
+                return;
+            }
+            FileState f = c.byOwner.get(o);
+            RangeSet copied = owner.isData() && f != null ? cut(f.cloneRanges) : new RangeSet();
+            old.add(s, e);
+            outside(s, e, copied, (ps, pe) -> {
+                keep.add(ps, pe);
+                if (owner.isData()) {
+                    held.computeIfAbsent(owner.domain(), d -> new Ranges()).add(ps, pe, o);
+                }
+            });
+        });
+        frozen.forEach((f, extents) -> {
+            RangeSet copied = cut(f.cloneRanges);
+            for (Extent e : extents) {
+                outside(e.start(), e.start() + e.count(), copied, (ps, pe) -> {
+                    keep.add(ps, pe);
+                    held.computeIfAbsent(f.snapshot.domain, d -> new Ranges()).add(ps, pe, f.owner);
+                });
+            }
+        });
         addOldBitmap(c, old);
         RangeSet oldOnly = old.minus(keep);
         writeBitmap(c, sb, t, keep, oldOnly);
@@ -103,11 +163,15 @@ public final class Repairer {
                 t.allocator().free(from, e - from);
             }
         });
+        if (sb.catalogBlock != 0) {
+            // Before any file is rebuilt: its unmaps then drop references against true counts.
+            writeCatalog(c, t, keptSnaps, held, frozen);
+        }
         // Inodes: clear what is removed or unreadable, rewriting table blocks that fail their trailer.
         InodeTable inodes = rewriteInodeTable(c, t, kept);
         for (FileState f : kept) {
             Inode ino = f.inode;
-            if (f.verdict == FileState.Verdict.REBUILD || f.countersWrong || f.hasExtentPastEof) {
+            if (f.needsRewrite()) {
                 List<Extent> extents = cloneShared(t, readExtents(c, f), f.cloneRanges);
                 ino.treeRoot = 0;
                 ino.treeHeight = 0;
@@ -116,7 +180,7 @@ public final class Repairer {
                 ino.allocatedBlocks = 0;
                 FileExtents map = new FileExtents(t, ino);
                 for (Extent e : extents) {
-                    map.add(e);
+                    map.add(new Extent(e.start(), e.count(), e.flags() & ~Extent.SHARED_COW, e.logical()));
                 }
                 long end = (ino.size + sb.blockSize - 1) / sb.blockSize * sb.blockSize;
                 map.punch(end, InodeCodec.MAX_FILE_SIZE);
@@ -131,6 +195,147 @@ public final class Repairer {
         }
         sb.fileCount = kept.size();
         sb.nextInodeHint = 1;
+    }
+
+    /**
+     * A fresh catalog: the ref-count table rebuilt from what every kept holder maps (the live
+     * state and each snapshot count once per block), the snapshots rewritten where needed, and a
+     * new list. Nothing of the old catalog is read again: its root, list and table may be what is
+     * damaged.
+     */
+    private static void writeCatalog(Checker c, Transaction t, List<SnapState> keptSnaps, Map<Integer, Ranges> held,
+            Map<FileState, List<Extent>> frozen) {
+        Superblock sb = t.superblock();
+        RunList runs = new RunList();
+        for (Ranges r : held.values()) {
+            r.sort();
+            r.unionInto(runs);
+        }
+        Counts holders = Counts.depth(runs);
+        BTreeBuilder table = new BTreeBuilder(new NodeCodec(NodeLayout.REFCOUNTS, sb.blockSize), t,
+                Transaction.REFCOUNT_OWNER);
+        for (int i = 0; i < holders.size(); i++) {
+            if (holders.count(i) > 1) {
+                table.add(new long[] {holders.from(i), holders.to(i) - holders.from(i), holders.count(i)});
+            }
+        }
+        BTree refs = table.finish();
+        List<SnapState> byId = new ArrayList<>(keptSnaps);
+        byId.sort(Comparator.comparingLong(s -> s.record.id));
+        CatalogRoot root = new CatalogRoot();
+        long lastId = byId.isEmpty() ? 0 : byId.get(byId.size() - 1).record.id;
+        root.nextSnapshotId = Math.max(c.catalog == null ? 1 : c.catalog.nextSnapshotId, lastId + 1);
+        root.refRoot = refs.root();
+        root.refHeight = refs.height();
+        t.seal(sb.snapStart, CatalogRootCodec.encode(root, sb.blockSize), Tag.SNAP);
+        sb.catalogBlock = sb.snapStart;
+        Catalog catalog = new Catalog(t);
+        List<SnapshotRecord> records = new ArrayList<>();
+        for (SnapState s : byId) {
+            SnapshotRecord r = s.record.clone();
+            if (s.verdict == SnapState.Verdict.REWRITE) {
+                rewriteFiles(t, catalog, s, r, frozen);
+            }
+            summarize(s, r);
+            records.add(r);
+        }
+        catalog.replaceList(records);
+    }
+
+    /** New extent trees (or inline maps) and a new file table for a snapshot, in inode order. */
+    private static void rewriteFiles(Transaction t, Catalog catalog, SnapState s, SnapshotRecord r,
+            Map<FileState, List<Extent>> frozen) {
+        NodeCodec codec = new NodeCodec(NodeLayout.EXTENTS, t.blockSize());
+        List<FileState> files = new ArrayList<>(s.files);
+        files.sort(Comparator.comparingLong(f -> f.inode.number));
+        List<Inode> table = new ArrayList<>();
+        for (FileState f : files) {
+            Inode ino = f.inode;
+            List<Extent> extents = new ArrayList<>();
+            for (Extent e : cloneShared(t, frozen.get(f), f.cloneRanges)) {
+                extents.add(new Extent(e.start(), e.count(), e.flags() | Extent.SHARED_COW, e.logical()));
+            }
+            ino.inline.clear();
+            ino.treeRoot = 0;
+            ino.treeHeight = 0;
+            f.nodes = 0;
+            if (extents.size() <= InodeLayout.INLINE_EXTENTS) {
+                ino.inline.addAll(extents);
+            } else {
+                BTreeBuilder b = new BTreeBuilder(codec, t, ino.treeOwner());
+                extents.forEach(e -> b.add(e.toWords()));
+                BTree tree = b.finish();
+                ino.treeRoot = tree.root();
+                ino.treeHeight = tree.height();
+                f.nodes = b.nodes();
+            }
+            ino.extentCount = extents.size();
+            ino.allocatedBlocks = extents.stream().mapToLong(Extent::count).sum();
+            f.extents = ino.extentCount;
+            f.blocks = ino.allocatedBlocks;
+            table.add(ino);
+        }
+        catalog.writeFiles(r, table);
+        s.pages.clear();
+        catalog.forEachPage(r.filesHead, r.filesPages, s.label + " file table", Tag.SFIL, s.pages::add);
+    }
+
+    /** The record's derived fields, from its files as the check read them (or as they were rewritten). */
+    private static void summarize(SnapState s, SnapshotRecord r) {
+        r.fileCount = s.files.size();
+        r.bytes = 0;
+        r.extentCount = 0;
+        r.dataBlocks = 0;
+        SnapshotDigest digest = new SnapshotDigest();
+        boolean known = true;
+        for (FileState f : s.files) {
+            r.bytes += f.inode.size;
+            r.extentCount += f.extents;
+            r.dataBlocks += f.blocks;
+            if (f.inode.digest == null) {
+                known = false;
+            } else {
+                digest.add(f.inode.name, f.inode.size, f.inode.digest);
+            }
+        }
+        r.metaBlocks = s.metaBlocks();
+        if (known) {
+            r.digest = digest.value();
+        }
+    }
+
+    /** The extents with everything at or past the end of the file's last block cut off. */
+    private static List<Extent> trim(List<Extent> extents, long size, int bs) {
+        long end = (size + bs - 1) / bs * bs;
+        List<Extent> out = new ArrayList<>(extents.size());
+        for (Extent e : extents) {
+            if (e.logical() >= end) {
+                continue;
+            }
+            out.add(e.end(bs) <= end ? e : new Extent(e.start(), (int) ((end - e.logical()) / bs), e.flags(),
+                    e.logical()));
+        }
+        return out;
+    }
+
+    private static RangeSet cut(List<long[]> ranges) {
+        RangeSet r = new RangeSet();
+        ranges.forEach(x -> r.add(x[0], x[1]));
+        return r;
+    }
+
+    /** Visits the parts of [start, end) outside {@code cut}. */
+    private static void outside(long start, long end, RangeSet cut, RangeSet.RangeVisitor v) {
+        long[] pos = {start};
+        cut.forEachIn(start, end, (cs, ce) -> {
+            if (cs > pos[0]) {
+                v.visit(pos[0], cs);
+            }
+            pos[0] = ce;
+        });
+        if (end > pos[0]) {
+            v.visit(pos[0], end);
+        }
     }
 
     /** Blocks the damaged bitmap marks: not reused before the commit either. */
@@ -265,7 +470,7 @@ public final class Repairer {
         }
         Findings ignored = new Findings();
         UsedBlocks scratch = new UsedBlocks();
-        new TreeWalk(c.blocks, NodeLayout.EXTENTS, c.sb, ino.number, ignored,
+        new TreeWalk(c.blocks, NodeLayout.EXTENTS, c.sb, ino.treeOwner(), ignored,
                 "extent tree", ino.number, ino.name, scratch, scratch.owner("x", 0, null))
                 .walk(ino.treeRoot, ino.treeHeight, w -> out.add(Extent.fromWords(w)));
         return out;

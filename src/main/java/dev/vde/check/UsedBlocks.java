@@ -1,27 +1,49 @@
 package dev.vde.check;
 
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Every block something references, with who references it. Held as ranges, so memory follows
  * the number of extents and nodes (the metadata), not the size of the image.
+ *
+ * <p>Ranges are kept by domain: the metadata (fixed regions, tree nodes, catalog pages), which
+ * shares a block with nothing; the live files' data; and each snapshot's data. Data may be shared
+ * between domains (that is what a snapshot is), never within one.
  */
 final class UsedBlocks {
-    /** A referenced run of blocks and its owner (an index into the owner table). */
-    record Range(long start, long end, int owner) {
+    static final int METADATA = -1;
+    static final int LIVE = 0;
+
+    /**
+     * Who holds a range: a file (inode > 0) or a structure of the image.
+     *
+     * @param snapshot the snapshot's name, null for the live state and the image's own structures
+     * @param domain   {@link #METADATA}, {@link #LIVE}, or the snapshot's position in the list (1, 2, ...)
+     */
+    record Owner(String label, long inode, String name, String snapshot, int domain) {
+        boolean isData() {
+            return domain != METADATA;
+        }
     }
 
-    /** Who holds a range: a file (inode > 0) or a structure of the image. */
-    record Owner(String label, long inode, String name) {
+    @FunctionalInterface
+    interface RangeVisitor {
+        void visit(long start, long end, int owner);
     }
 
-    private final List<Range> ranges = new ArrayList<>();
     private final List<Owner> owners = new ArrayList<>();
+    private final Map<Integer, Ranges> byDomain = new LinkedHashMap<>();
 
+    /** A metadata owner: a structure whose blocks nothing else may hold. */
     int owner(String label, long inode, String name) {
-        owners.add(new Owner(label, inode, name));
+        return owner(label, inode, name, null, METADATA);
+    }
+
+    int owner(String label, long inode, String name, String snapshot, int domain) {
+        owners.add(new Owner(label, inode, name, snapshot, domain));
         return owners.size() - 1;
     }
 
@@ -31,18 +53,20 @@ final class UsedBlocks {
 
     void add(long start, long length, int owner) {
         if (length > 0) {
-            ranges.add(new Range(start, start + length, owner));
+            byDomain.computeIfAbsent(owners.get(owner).domain(), d -> new Ranges()).add(start, start + length, owner);
         }
     }
 
-    /** The ranges in block order (ties by owner). */
-    List<Range> sorted() {
-        ranges.sort(Comparator.comparingLong(Range::start).thenComparingInt(Range::owner));
-        return ranges;
+    /** The domains that hold ranges, metadata included. */
+    Map<Integer, Ranges> domains() {
+        return byDomain;
     }
 
-    /** Ranges of one owner removed (a file that repair drops). */
-    void removeOwner(int owner) {
-        ranges.removeIf(r -> r.owner() == owner);
+    void forEach(RangeVisitor v) {
+        for (Ranges r : byDomain.values()) {
+            for (int i = 0; i < r.size(); i++) {
+                v.visit(r.start(i), r.end(i), r.owner(i));
+            }
+        }
     }
 }

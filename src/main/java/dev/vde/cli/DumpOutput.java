@@ -3,10 +3,12 @@ package dev.vde.cli;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.vde.btree.Node;
 import dev.vde.btree.NodeLayout;
+import dev.vde.format.CatalogRoot;
 import dev.vde.format.Superblock;
 import dev.vde.format.Tag;
 import dev.vde.inode.Extent;
 import dev.vde.inode.Inode;
+import dev.vde.snapshot.SnapshotRecord;
 import dev.vde.wal.WalCodec;
 import java.io.BufferedWriter;
 import java.io.Closeable;
@@ -48,9 +50,35 @@ interface DumpOutput extends Closeable {
 
     void inlineExtents(List<Extent> extents) throws IOException;
 
+    /** The snapshot catalog root in {@code block} (0 before the first snapshot: {@code root} is then empty). */
+    void catalog(long block, CatalogRoot root) throws IOException;
+
+    void beginSnapshots() throws IOException;
+
+    /**
+     * One snapshot record, found in list page {@code listPage}, with the blocks of its file table.
+     *
+     * @param inList within {@link #beginSnapshots()}, else the one snapshot a dump is about
+     */
+    void snapshot(SnapshotRecord r, long listPage, List<Long> filePages, boolean inList) throws IOException;
+
+    void endSnapshots() throws IOException;
+
+    /** Starts the frozen files of a snapshot dump; each is {@link #beginFile()}, inode, extents, {@link #endFile()}. */
+    void beginFiles() throws IOException;
+
+    void beginFile() throws IOException;
+
+    void endFile() throws IOException;
+
+    void endFiles() throws IOException;
+
     /** Flushes what was written; does not complete a document that a failure cut short. */
     @Override
     void close() throws IOException;
+
+    /** What the data region holds besides file data. */
+    String DATA_TAGS = "EXTN,NIDX,RCNT,SLST,SFIL";
 
     static String hex(long v) {
         return String.format("0x%016x", v);
@@ -130,6 +158,7 @@ interface DumpOutput extends Closeable {
             field("snapStart", style.block(s.snapStart));
             field("snapBlocks", s.snapBlocks);
             field("dataStart", style.block(s.dataStart));
+            field("catalogBlock", style.block(s.catalogBlock));
         }
 
         private void region(String name, String tag, long start, long blocks) throws IOException {
@@ -148,7 +177,7 @@ interface DumpOutput extends Closeable {
             region("bitmap", "BMAP", s.bitmapStart, s.bitmapBlocks);
             region("inodes", "INOD", s.inodeStart, s.inodeBlocks);
             region("snap", "SNAP", s.snapStart, s.snapBlocks);
-            region("data", "EXTN,NIDX", s.dataStart, s.totalBlocks - s.dataStart);
+            region("data", DATA_TAGS, s.dataStart, s.totalBlocks - s.dataStart);
         }
 
         @Override
@@ -184,8 +213,11 @@ interface DumpOutput extends Closeable {
         @Override
         public void node(Node n) throws IOException {
             NodeLayout layout = n.layout();
+            // A snapshot's tree records snapshotId << 40 | inode: spelled out, as no reader does that in its head.
+            String owner = n.owner >>> 40 == 0 ? Long.toString(n.owner)
+                    : n.owner + " (snapshot " + (n.owner >>> 40) + ", inode " + (n.owner & ((1L << 40) - 1)) + ")";
             out.write("  node " + style.block(n.block) + " " + style.tag(layout.tag().name()) + " level " + n.level
-                    + " entries " + n.count + " owner " + n.owner + " next " + style.block(n.next) + " prev "
+                    + " entries " + n.count + " owner " + owner + " next " + style.block(n.next) + " prev "
                     + style.block(n.prev) + "\n");
             boolean names = layout.tag() == Tag.NIDX;
             StringBuilder line = new StringBuilder(96);
@@ -198,6 +230,9 @@ interface DumpOutput extends Closeable {
                             .append(" child ").append(style.block(n.children[i]));
                 } else if (names) {
                     line.append("hash ").append(hex(n.word(i, 0))).append(" inode ").append(n.word(i, 1));
+                } else if (layout.tag() == Tag.RCNT) {
+                    line.append("refcount start ").append(style.block(n.word(i, 0))).append(" blocks ")
+                            .append(n.word(i, 1)).append(" count ").append(n.word(i, 2));
                 } else {
                     extent(line, Extent.fromWords(new long[] {n.word(i, 0), n.word(i, 1), n.word(i, 2)}));
                 }
@@ -254,6 +289,63 @@ interface DumpOutput extends Closeable {
         }
 
         @Override
+        public void catalog(long block, CatalogRoot c) throws IOException {
+            heading("snapshot catalog", block == 0 ? " (not written: no snapshot was ever taken)"
+                    : " (block " + style.block(block) + ")");
+            field("snapshotCount", c.snapshotCount);
+            field("nextSnapshotId", c.nextSnapshotId);
+            field("listHead", style.block(c.listHead));
+            field("listPages", c.listPages);
+            field("refRoot", style.block(c.refRoot));
+            field("refHeight", c.refHeight);
+        }
+
+        @Override
+        public void beginSnapshots() {
+        }
+
+        @Override
+        public void snapshot(SnapshotRecord r, long listPage, List<Long> filePages, boolean inList) throws IOException {
+            heading("snapshot", " " + r.id + " '" + r.name + "' (list page " + style.block(listPage) + ")");
+            field("uuid", r.uuid);
+            field("txid", r.txid);
+            field("createdMillis", r.createdMillis + " (" + Instant.ofEpochMilli(r.createdMillis) + ")");
+            field("fileCount", r.fileCount);
+            field("bytes", r.bytes);
+            field("extentCount", r.extentCount);
+            field("dataBlocks", r.dataBlocks);
+            field("metaBlocks", r.metaBlocks);
+            field("digest", r.digest);
+            field("filesHead", style.block(r.filesHead));
+            field("filesPages", r.filesPages);
+            StringBuilder pages = new StringBuilder();
+            for (long p : filePages) {
+                pages.append(pages.length() == 0 ? "" : " ").append(style.block(p));
+            }
+            field("fileTablePages", pages.length() == 0 ? "none" : pages);
+        }
+
+        @Override
+        public void endSnapshots() {
+        }
+
+        @Override
+        public void beginFiles() {
+        }
+
+        @Override
+        public void beginFile() {
+        }
+
+        @Override
+        public void endFile() {
+        }
+
+        @Override
+        public void endFiles() {
+        }
+
+        @Override
         public void close() throws IOException {
             out.flush();
         }
@@ -305,6 +397,7 @@ interface DumpOutput extends Closeable {
             g.writeNumberField("snapStart", s.snapStart);
             g.writeNumberField("snapBlocks", s.snapBlocks);
             g.writeNumberField("dataStart", s.dataStart);
+            g.writeNumberField("catalogBlock", s.catalogBlock);
             g.writeEndObject();
         }
 
@@ -326,7 +419,7 @@ interface DumpOutput extends Closeable {
             region("bitmap", "BMAP", s.bitmapStart, s.bitmapBlocks);
             region("inodes", "INOD", s.inodeStart, s.inodeBlocks);
             region("snap", "SNAP", s.snapStart, s.snapBlocks);
-            region("data", "EXTN,NIDX", s.dataStart, s.totalBlocks - s.dataStart);
+            region("data", DATA_TAGS, s.dataStart, s.totalBlocks - s.dataStart);
             g.writeEndArray();
         }
 
@@ -359,7 +452,11 @@ interface DumpOutput extends Closeable {
 
         @Override
         public void beginTree(String what, long root, int height) throws IOException {
-            g.writeObjectFieldStart(what.equals("name index") ? "nameIndex" : "extentTree");
+            g.writeObjectFieldStart(switch (what) {
+                case "name index" -> "nameIndex";
+                case "ref-count table" -> "refCounts";
+                default -> "extentTree";
+            });
             g.writeNumberField("root", root);
             g.writeNumberField("height", height);
             g.writeArrayFieldStart("nodes");
@@ -394,6 +491,15 @@ interface DumpOutput extends Closeable {
                     g.writeStartObject();
                     g.writeStringField("hash", hex(n.word(i, 0)));
                     g.writeNumberField("inode", n.word(i, 1));
+                    g.writeEndObject();
+                }
+            } else if (n.layout().tag() == Tag.RCNT) {
+                g.writeArrayFieldStart("counts");
+                for (int i = 0; i < n.count; i++) {
+                    g.writeStartObject();
+                    g.writeNumberField("start", n.word(i, 0));
+                    g.writeNumberField("blocks", n.word(i, 1));
+                    g.writeNumberField("count", n.word(i, 2));
                     g.writeEndObject();
                 }
             } else {
@@ -454,6 +560,77 @@ interface DumpOutput extends Closeable {
             for (Extent e : extents) {
                 extent(e);
             }
+            g.writeEndArray();
+        }
+
+        @Override
+        public void catalog(long block, CatalogRoot c) throws IOException {
+            g.writeObjectFieldStart("catalog");
+            g.writeNumberField("block", block);
+            g.writeNumberField("snapshotCount", c.snapshotCount);
+            g.writeNumberField("nextSnapshotId", c.nextSnapshotId);
+            g.writeNumberField("listHead", c.listHead);
+            g.writeNumberField("listPages", c.listPages);
+            g.writeNumberField("refRoot", c.refRoot);
+            g.writeNumberField("refHeight", c.refHeight);
+            g.writeEndObject();
+        }
+
+        @Override
+        public void beginSnapshots() throws IOException {
+            g.writeArrayFieldStart("snapshots");
+        }
+
+        @Override
+        public void snapshot(SnapshotRecord r, long listPage, List<Long> filePages, boolean inList) throws IOException {
+            if (!inList) {
+                g.writeFieldName("snapshot");
+            }
+            g.writeStartObject();
+            g.writeNumberField("id", r.id);
+            g.writeStringField("name", r.name);
+            g.writeStringField("uuid", String.valueOf(r.uuid));
+            g.writeNumberField("txid", r.txid);
+            g.writeNumberField("createdMillis", r.createdMillis);
+            g.writeNumberField("fileCount", r.fileCount);
+            g.writeNumberField("bytes", r.bytes);
+            g.writeNumberField("extentCount", r.extentCount);
+            g.writeNumberField("dataBlocks", r.dataBlocks);
+            g.writeNumberField("metaBlocks", r.metaBlocks);
+            g.writeStringField("digest", String.valueOf(r.digest));
+            g.writeNumberField("listPage", listPage);
+            g.writeNumberField("filesHead", r.filesHead);
+            g.writeNumberField("filesPages", r.filesPages);
+            g.writeArrayFieldStart("fileTablePages");
+            for (long p : filePages) {
+                g.writeNumber(p);
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+        }
+
+        @Override
+        public void endSnapshots() throws IOException {
+            g.writeEndArray();
+        }
+
+        @Override
+        public void beginFiles() throws IOException {
+            g.writeArrayFieldStart("files");
+        }
+
+        @Override
+        public void beginFile() throws IOException {
+            g.writeStartObject();
+        }
+
+        @Override
+        public void endFile() throws IOException {
+            g.writeEndObject();
+        }
+
+        @Override
+        public void endFiles() throws IOException {
             g.writeEndArray();
         }
 

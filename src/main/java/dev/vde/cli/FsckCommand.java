@@ -17,17 +17,34 @@ import picocli.CommandLine.Parameters;
         description = {"Check an image offline: both superblocks, every block trailer, every tree (order, levels, fill, "
                 + "separators, sibling links), extents (overlap, inside the data region), the bitmap against a recount "
                 + "of referenced blocks (leaked, used but free, used twice), counters, inodes against the name index, "
-                + "and the write-ahead log.",
+                + "the write-ahead log, and the snapshots: the catalog, the snapshot list, every snapshot's file table "
+                + "and frozen extent trees (checked like the live ones), and the ref-count table.",
+            "A data block may be mapped by the live files and by any number of snapshots; its stored reference count "
+                + "must equal how many of them map it (the live state and each snapshot count once). Too low is damage "
+                + "(a later write or delete could free a block still mapped), too high harmless (a leak). Within the "
+                + "live state, within one snapshot, and for every metadata block a block has one holder.",
             "Each finding names its block, structure, inode and file, and is damage or harmless (harmless: nothing is "
                 + "lost, e.g. a leaked block). Without --repair nothing is written: the image file is unchanged, byte "
                 + "for byte.",
-            "With --repair: rebuilds what is derived (bitmap, counters, name index, sibling links, tree shape) from the "
-                + "files, removes and names files that cannot be saved, as one transaction, then checks again.",
+            "With --repair: rebuilds what is derived (bitmap, counters, name index, sibling links, tree shape, the "
+                + "ref-count table from the recount, the snapshot list) from the files and snapshots, removes and names "
+                + "files that cannot be saved, as one transaction, then checks again. A snapshot is kept whole or not "
+                + "at all: one whose content is intact is rewritten where its metadata breaks a rule; one that cannot be "
+                + "read whole (an unreadable file-table page or frozen tree node) or is ambiguous (a duplicate name or "
+                + "id, a frozen inode the image never handed out) is dropped and named. No block that a kept file or "
+                + "snapshot maps is freed.",
+            "Finding kinds (the codes of --json): damage: superblock-copy, no-superblock, truncated, wal-log, bad-block, "
+                + "inode, tree, sibling-link, extent, extent-overlap, name-missing, name-dangling, name-duplicate, "
+                + "used-twice, used-but-free, catalog, snapshot-page, snapshot, refcount-low, refcount-entry; harmless: "
+                + "wal-header, extent-past-eof, file-counters, leaked, counters, snapshot-record, shared-cow, "
+                + "refcount-high, refcount-stray; notes: superblock-pending, wal-pending, wal-interrupted.",
             "Exit status (as e2fsck): 0 no errors, 1 errors found and all repaired, 4 errors left (or found without "
                 + "--repair), 8 the check could not run (not an image, a newer format, I/O error). 3 and 5 as for every command.",
             "With --json: {\"image\", \"status\", \"clean\", \"files\", \"summary\": {\"damage\", \"harmless\", \"notes\", "
                 + "\"total\"}, \"findings\": [{\"kind\", \"severity\", \"block\", \"structure\", \"inode\", \"name\", "
-                + "\"message\", \"repaired\"}], \"removed\": [...]}; block is -1 and inode 0 where they do not apply."},
+                + "\"message\", \"repaired\"}], \"removed\": [...]}; block is -1 and inode 0 where they do not apply; "
+                + "files counts the live files; removed names files (\"inode N 'NAME'\") and snapshots "
+                + "(\"snapshot 'NAME' (why)\") that repair could not keep."},
         footer = {"%nExamples:",
             "  vde fsck disk.vde",
             "  vde fsck disk.vde --repair",

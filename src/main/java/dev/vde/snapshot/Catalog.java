@@ -80,6 +80,18 @@ public final class Catalog {
     }
 
     /**
+     * Replaces the whole list by {@code all}, in fresh pages, without freeing the old ones: for
+     * fsck repair, which rebuilds the bitmap itself and may not trust the old chain.
+     */
+    public void replaceList(List<SnapshotRecord> all) {
+        CatalogRoot root = tx.catalog();
+        root.listHead = 0;
+        root.listPages = 0;
+        records = new ArrayList<>(all);
+        save();
+    }
+
+    /**
      * Rewrites the list, in its old pages first (the transaction makes that atomic, and deleting
      * a snapshot then needs no free block); pages it no longer needs are freed at commit.
      */

@@ -9,9 +9,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vde.btree.BTree;
 import dev.vde.cli.Io;
 import dev.vde.cli.Main;
+import dev.vde.format.CatalogRoot;
+import dev.vde.format.CorruptImageException;
 import dev.vde.format.Superblock;
+import dev.vde.format.Tag;
 import dev.vde.image.FileInfo;
 import dev.vde.image.Image;
+import dev.vde.inode.Inode;
+import dev.vde.snapshot.Catalog;
+import dev.vde.snapshot.SnapshotRecord;
 import dev.vde.wal.Journal;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -82,6 +88,8 @@ class CorruptionSweepTest {
     private static Superblock sb;
     /** Every file's name and content, by name. */
     private static final Map<String, byte[]> files = new TreeMap<>();
+    /** Every snapshot's files and contents, by snapshot name. */
+    private static final Map<String, Map<String, byte[]>> snapshots = new TreeMap<>();
     /** The live metadata blocks, in block order, with their type. */
     private static final Map<Long, String> metadata = new TreeMap<>();
     /** Home blocks of the last transaction, which the log still holds after its checkpoint. */
@@ -126,13 +134,27 @@ class CorruptionSweepTest {
                 }
             }
             files.put("tree", tree);
-            // Small inline files: with the others, 37 names, more than the 29 of one name leaf.
+            // Small inline files: with the others, 36 names, more than the 29 of one name leaf.
             for (int f = 0; f < 34; f++) {
                 byte[] d = new byte[1 + rnd.nextInt(1500)];
                 rnd.nextBytes(d);
                 String name = String.format("small-%02d", f);
                 write(i, name, 0, d, 0, d.length);
                 files.put(name, d);
+                if (f == 2) {
+                    // Two snapshots while few files exist (a file-table page each at 512 bytes):
+                    // frozen trees, list and file-table pages, and a ref-count table of shared runs.
+                    snapshot(i, "s1");
+                    byte[] again = new byte[BS];
+                    rnd.nextBytes(again);
+                    write(i, "tree", 0, again, 0, BS);
+                    write(i, "hole", BS, again, 0, BS);
+                    System.arraycopy(again, 0, tree, 0, BS);
+                    System.arraycopy(again, 0, hole, BS, BS);
+                    i.remove("small-01");
+                    files.remove("small-01");
+                    snapshot(i, "s2");
+                }
             }
             write(i, "empty", 0, new byte[0], 0, 0);
             files.put("empty", new byte[0]);
@@ -167,6 +189,24 @@ class CorruptionSweepTest {
                     x.forEachNode(n -> metadata.put(n.block, "extent tree"));
                 }
             }
+            // The snapshots' structures: catalog root, list, file tables, frozen trees, ref counts.
+            metadata.put(sb.catalogBlock, "snapshot catalog");
+            Catalog catalog = new Catalog(i.view());
+            CatalogRoot root = i.view().catalog();
+            catalog.forEachPage(root.listHead, root.listPages, "list", Tag.SLST, b -> metadata.put(b, "snapshot list"));
+            for (SnapshotRecord r : catalog.list()) {
+                catalog.forEachPage(r.filesHead, r.filesPages, "files", Tag.SFIL,
+                        b -> metadata.put(b, "snapshot file table"));
+                for (Inode f : i.snapshotFiles(r.name)) {
+                    BTree x = i.extents(f.name, r.name).tree();
+                    if (x != null) {
+                        x.forEachNode(n -> metadata.put(n.block, "snapshot extent tree"));
+                    }
+                }
+            }
+            i.refCounts().tree().forEachNode(n -> metadata.put(n.block, "ref-count table"));
+            assertThat(i.refCounts().tree().height()).as("a ref-count table").isPositive();
+            assertThat(metadata).containsValues("snapshot list", "snapshot file table", "snapshot extent tree");
         }
         try (Image.RawImage raw = Image.openRaw(img, false)) {
             Journal.Pending last = new Journal(raw.device, sb.walStart, sb.walBlocks).recover(sb.txid - 1);
@@ -184,6 +224,13 @@ class CorruptionSweepTest {
             assertThat(r.status()).isZero();
         }
         assertThat(lsBase.out().lines()).containsExactlyElementsOf(files.keySet());
+    }
+
+    private static void snapshot(Image i, String name) throws Exception {
+        i.createSnapshot(name);
+        Map<String, byte[]> frozen = new TreeMap<>();
+        files.forEach((k, v) -> frozen.put(k, v.clone()));
+        snapshots.put(name, frozen);
     }
 
     private static void write(Image i, String name, long offset, byte[] b, int from, int len) throws Exception {
@@ -487,6 +534,40 @@ class CorruptionSweepTest {
         for (Map.Entry<String, byte[]> f : files.entrySet()) {
             sameOrCorrupt(id, "cat " + f.getKey(), timed(id, "cat", image, f.getKey()), f.getValue(), true);
         }
+        checkSnapshotReads(id);
+    }
+
+    /**
+     * The snapshots through the API (one open): every snapshot lists and reads back exactly, or
+     * the read fails as corrupt; never another failure, never wrong data.
+     */
+    private void checkSnapshotReads(String id) {
+        try {
+            assertTimeoutPreemptively(LIMIT, () -> {
+                try (Image i = Image.open(work, false)) {
+                    for (Map.Entry<String, Map<String, byte[]>> s : snapshots.entrySet()) {
+                        try {
+                            Set<String> names = new TreeSet<>();
+                            i.list(s.getKey()).forEach(f -> names.add(f.name()));
+                            expect(names.equals(s.getValue().keySet()), id, "snapshot " + s.getKey() + " lists its files",
+                                    names.toString());
+                            for (Map.Entry<String, byte[]> f : s.getValue().entrySet()) {
+                                ByteArrayOutputStream out = new ByteArrayOutputStream();
+                                i.cat(f.getKey(), s.getKey(), Channels.newChannel(out));
+                                expect(Arrays.equals(out.toByteArray(), f.getValue()), id, "snapshot " + s.getKey()
+                                        + " file " + f.getKey() + " reads back exactly", out.size() + " bytes");
+                            }
+                        } catch (CorruptImageException e) {
+                            // detected damage: the read fails as it should
+                        }
+                    }
+                } catch (CorruptImageException e) {
+                    // the image does not open: ls and info say so with status 7
+                }
+            });
+        } catch (Throwable t) {
+            problem(id, "snapshot reads fail only as corrupt", t.toString());
+        }
     }
 
     private void sameOrCorrupt(String id, String command, Run r, byte[] expected, boolean prefixOnError) {
@@ -543,14 +624,44 @@ class CorruptionSweepTest {
                                 "'" + f.getKey() + "' reads back exactly after repair", out.size() + " bytes");
                     }
                 }
-                long removed = repair.out().lines().filter(l -> l.startsWith("removed ")).count();
+                long removed = repair.out().lines().filter(l -> l.startsWith("removed inode ")).count();
                 expect(gone <= removed, id, "repair names every file it removes", gone + " files gone, " + removed
                         + " named:\n" + repair.out());
+                checkSnapshotsAfterRepair(id, repair);
                 return gone;
             });
         } catch (Throwable t) {
             problem(id, "the image reads after repair", t.toString());
             return 0;
+        }
+    }
+
+    /**
+     * The snapshots that survive a repair read back exactly, and every one that is gone is named:
+     * by name, or as part of the snapshots that could not be listed at all.
+     */
+    private void checkSnapshotsAfterRepair(String id, Run repair) throws Exception {
+        try (Image i = Image.open(work, false)) {
+            Set<String> left = new TreeSet<>();
+            i.snapshots().forEach(x -> left.add(x.name()));
+            expect(snapshots.keySet().containsAll(left), id, "repair invents no snapshot", left.toString());
+            boolean unnamedLoss = repair.out().lines().anyMatch(l -> l.startsWith("removed every snapshot")
+                    || l.startsWith("removed the snapshots"));
+            for (Map.Entry<String, Map<String, byte[]>> s : snapshots.entrySet()) {
+                if (!left.contains(s.getKey())) {
+                    expect(unnamedLoss || repair.out().contains("removed snapshot '" + s.getKey() + "'"), id,
+                            "repair names snapshot " + s.getKey() + " as removed", repair.out());
+                    continue;
+                }
+                for (Map.Entry<String, byte[]> f : s.getValue().entrySet()) {
+                    ByteArrayOutputStream out = new ByteArrayOutputStream();
+                    i.cat(f.getKey(), s.getKey(), Channels.newChannel(out));
+                    expect(Arrays.equals(out.toByteArray(), f.getValue()), id, "snapshot " + s.getKey() + " file "
+                            + f.getKey() + " reads back exactly after repair", out.size() + " bytes");
+                }
+                expect(i.list(s.getKey()).size() == s.getValue().size(), id, "snapshot " + s.getKey()
+                        + " keeps its files", i.list(s.getKey()).toString());
+            }
         }
     }
 

@@ -271,6 +271,60 @@ class FsckCliTest {
     }
 
     @Test
+    void helpListsEveryFindingKindUnderItsSeverity() {
+        String help = vde("fsck", "--help").out().replaceAll("\\s+", " ");
+        String kinds = help.substring(help.indexOf("Finding kinds"), help.indexOf("Exit status"));
+        String damage = kinds.substring(kinds.indexOf("damage:"), kinds.indexOf("harmless:"));
+        String harmless = kinds.substring(kinds.indexOf("harmless:"), kinds.indexOf("notes:"));
+        String notes = kinds.substring(kinds.indexOf("notes:"));
+        for (Kind k : Kind.values()) {
+            String group = switch (k.severity()) {
+                case DAMAGE -> damage;
+                case HARMLESS -> harmless;
+                case NOTE -> notes;
+            };
+            assertThat(group).as(k.code()).containsPattern("[ :]" + java.util.regex.Pattern.quote(k.code()) + "[,;.]");
+        }
+    }
+
+    /** A snapshot whose file table cannot be read: fsck names the page, --repair drops the snapshot and says so. */
+    @Test
+    void aSnapshotThatCannotBeKeptIsNamedInTheReport() throws Exception {
+        long page;
+        try (Image i = Image.open(img, true)) {
+            i.createSnapshot("before");
+            i.write("small0", 0, false, Channels.newChannel(new ByteArrayInputStream(new byte[BS])));
+            i.createSnapshot("after");
+            var r = new dev.vde.snapshot.Catalog(i.view()).find("before");
+            page = r.filesHead;
+        }
+        assertThat(vde("fsck", img.toString()).status()).isZero();
+        flip(page, 100);
+        Run check = vde("fsck", img.toString(), "--json");
+        assertThat(check.status()).isEqualTo(4);
+        JsonNode doc = new ObjectMapper().readTree(check.out());
+        assertThat(doc.get("findings")).anySatisfy(f -> {
+            assertThat(f.get("kind").asText()).isEqualTo("bad-block");
+            assertThat(f.get("block").asLong()).isEqualTo(page);
+            assertThat(f.get("structure").asText()).isEqualTo("snapshot 'before' file table");
+        });
+        Run repair = vde("fsck", img.toString(), "--repair", "--json");
+        assertThat(repair.status()).as(repair.out()).isEqualTo(1);
+        JsonNode removed = new ObjectMapper().readTree(repair.out()).get("removed");
+        assertThat(removed).hasSize(1);
+        assertThat(removed.get(0).asText()).startsWith("snapshot 'before' (");
+        assertThat(vde("fsck", img.toString()).status()).isZero();
+        treeFileIsIntact();
+        byte[] live = cat("small0");
+        try (Image i = Image.open(img, false)) {
+            assertThat(i.snapshots()).extracting(dev.vde.image.SnapshotInfo::name).containsExactly("after");
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            i.cat("small0", "after", Channels.newChannel(out));
+            assertThat(out.toByteArray()).hasSize(700).startsWith(new byte[BS]).isEqualTo(live);
+        }
+    }
+
+    @Test
     void notAnImageCannotBeChecked() throws Exception {
         Path junk = Files.write(dir.resolve("junk"), new byte[4096]);
         Run r = vde("fsck", junk.toString());

@@ -107,14 +107,15 @@ class DumpTreeTest {
         for (String field : List.of("magic", "formatVersion", "readVersion", "writeVersion", "blockSize", "inodeSize",
                 "totalBlocks", "uuid", "txid", "createdMillis", "freeBlocks", "fileCount", "nameRoot", "nameHeight",
                 "inodeCount", "inodeHighWater", "nextInodeHint", "bitmapHighWater", "walStart", "walBlocks",
-                "bitmapStart", "bitmapBlocks", "inodeStart", "inodeBlocks", "snapStart", "snapBlocks", "dataStart")) {
+                "bitmapStart", "bitmapBlocks", "inodeStart", "inodeBlocks", "snapStart", "snapBlocks", "dataStart",
+                "catalogBlock")) {
             assertThat(out).as(field).containsPattern("(?m)^  " + field + " +\\S");
         }
         assertThat(out).containsPattern("(?m)^  blockSize +4096$").containsPattern("(?m)^  uuid +" + sb.uuid + "$")
                 .containsPattern("(?m)^  fileCount +3$").containsPattern("(?m)^  dataStart +" + sb.dataStart + "$");
         assertThat(out).containsPattern("(?m)^  wal +MWAL +start 2 +blocks " + sb.walBlocks + "$")
                 .containsPattern("(?m)^  inodes +INOD +start " + sb.inodeStart + " +blocks " + sb.inodeBlocks + "$")
-                .containsPattern("(?m)^  data +EXTN,NIDX +start " + sb.dataStart + " +blocks "
+                .containsPattern("(?m)^  data +EXTN,NIDX,RCNT,SLST,SFIL +start " + sb.dataStart + " +blocks "
                         + (sb.totalBlocks - sb.dataStart) + "$");
         assertThat(out).containsPattern("(?m)^  usedBlocks +" + (sb.totalBlocks - sb.dataStart - sb.freeBlocks) + "$")
                 .containsPattern("(?m)^  files +3$")
@@ -276,7 +277,8 @@ class DumpTreeTest {
         assertThat(s.get("dataStart").asLong()).isEqualTo(sb.dataStart);
         assertThat(s.get("nameRoot").asLong()).isEqualTo(sb.nameRoot);
         assertThat(s.get("fromLog").asBoolean()).isFalse();
-        assertThat(s.size()).as("block, copy, fromLog and the 27 fields").isEqualTo(30);
+        assertThat(s.get("catalogBlock").asLong()).as("no snapshot yet").isZero();
+        assertThat(s.size()).as("block, copy, fromLog and the 28 fields").isEqualTo(31);
         JsonNode regions = doc.get("regions");
         assertThat(regions).hasSize(7);
         assertThat(regions.get(2).get("name").asText()).isEqualTo("wal");

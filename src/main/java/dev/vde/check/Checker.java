@@ -779,9 +779,9 @@ public final class Checker {
         RunList data = new RunList();
         RunList all = new RunList();
         Ranges meta = used.domains().getOrDefault(UsedBlocks.METADATA, new Ranges());
-        for (Ranges r : used.domains().values()) {
-            r.sort();
-            reportOverlaps(r);
+        for (Map.Entry<Integer, Ranges> d : used.domains().entrySet()) {
+            d.getValue().sort();
+            reportOverlaps(d.getValue(), d.getKey() != UsedBlocks.METADATA);
         }
         for (Map.Entry<Integer, Ranges> d : used.domains().entrySet()) {
             if (d.getKey() != UsedBlocks.METADATA) {
@@ -804,12 +804,16 @@ public final class Checker {
         }
     }
 
-    /** Overlaps of different holders within one domain (sorted). */
-    private void reportOverlaps(Ranges r) {
+    /**
+     * Overlaps within one domain (sorted): of different holders, and in a data domain also of
+     * two extents of one file (a snapshot of it could not count the block once). A tree that
+     * reaches one node twice is left to the tree walk.
+     */
+    private void reportOverlaps(Ranges r, boolean data) {
         long maxEnd = -1;
         int maxOwner = -1;
         for (int i = 0; i < r.size(); i++) {
-            if (r.start(i) < maxEnd && r.owner(i) != maxOwner) {
+            if (r.start(i) < maxEnd && (r.owner(i) != maxOwner || data)) {
                 reportTwice(r.owner(i), maxOwner, r.start(i), Math.min(maxEnd, r.end(i)));
             }
             if (r.end(i) > maxEnd) {
@@ -862,7 +866,8 @@ public final class Checker {
             pagesOf.rewrite();
         }
         add(Kind.USED_TWICE, from, (b.snapshot() == null ? "" : "snapshot '" + b.snapshot() + "' ") + "space",
-                b.inode(), b.name(), span(from, to) + " also held by " + label(a)
+                b.inode(), b.name(), span(from, to) + " also held by "
+                        + (first == second ? "another extent of the same file" : label(a))
                         + (b.inode() > 0 && b.isData() ? "; repair gives this file its own copy" : ""));
     }
 

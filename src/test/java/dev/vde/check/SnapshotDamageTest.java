@@ -353,6 +353,29 @@ class SnapshotDamageTest {
         assertThat(s.diff()).isNull();
     }
 
+    /** A live file whose second extent maps its first extent's block: the file gets a copy, the snapshots stay. */
+    @Test
+    void oneFileMappingABlockTwiceGetsItsOwnCopies() throws Exception {
+        long number;
+        java.util.List<Extent> extents = new java.util.ArrayList<>();
+        try (Image img = Image.open(s.dev, false)) {
+            number = img.stat("d").inode();
+            img.extents("d").forEach(0, extents::add);
+        }
+        assertThat(extents).as("inline").hasSizeBetween(2, 4);
+        long block = sb.inodeStart + number - 1;
+        s.patch(block, Tag.INOD, b -> LE.i64(b, 80 + 24, extents.get(0).start()));
+        byte[] reads;
+        try (Image img = Image.open(s.dev, false)) {
+            reads = dev.vde.testutil.Model.read(img, "d");
+        }
+        Checker c = checkFinds(Kind.USED_TWICE, extents.get(0).start(), Severity.DAMAGE);
+        assertThat(SnapImage.of(c, Kind.USED_TWICE).get(0).message).contains("another extent of the same file");
+        assertThat(s.repairToClean()).isEmpty();
+        s.live.files.put("d", reads);
+        assertThat(s.diff()).isNull();
+    }
+
     @Test
     void twoFrozenFilesOnOneBlockGiveTheSecondACopy() throws Exception {
         long aBlock = s.firstBlock("a", "s1");

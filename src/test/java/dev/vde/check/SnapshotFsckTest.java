@@ -39,6 +39,68 @@ class SnapshotFsckTest {
         }
     }
 
+    /**
+     * Seeded random histories of writes, truncations, removes, renames and snapshot creates,
+     * deletes and rollbacks: every committed state checks clean, and the content of every live
+     * file and snapshot is as written.
+     */
+    @Test
+    void randomHistoriesCheckCleanAfterEveryStep() throws Exception {
+        for (long seed = 1; seed <= 3; seed++) {
+            java.util.Random rnd = new java.util.Random(seed);
+            SnapImage s = new SnapImage(512, 8192, seed);
+            int taken = 0;
+            try (Image img = Image.open(s.dev, true)) {
+                for (int step = 0; step < 150; step++) {
+                    String name = "f" + rnd.nextInt(6);
+                    int op = rnd.nextInt(20);
+                    String what;
+                    if (op < 9) {
+                        long at = (long) rnd.nextInt(24) * (rnd.nextBoolean() ? 512 : 300);
+                        s.write(img, name, at, s.random(1 + rnd.nextInt(3 * 512)));
+                        what = "write " + name + " at " + at;
+                    } else if (op < 11 && s.live.files.containsKey(name)) {
+                        long size = rnd.nextInt(8 * 512);
+                        img.truncate(name, size);
+                        byte[] old = s.live.files.get(name);
+                        s.live.files.put(name, java.util.Arrays.copyOf(old, (int) size));
+                        what = "truncate " + name + " to " + size;
+                    } else if (op < 12 && s.live.files.containsKey(name)) {
+                        s.remove(img, name);
+                        what = "remove " + name;
+                    } else if (op < 13 && s.live.files.containsKey(name)) {
+                        String to = "f" + rnd.nextInt(6);
+                        img.rename(name, to, true);
+                        s.live.files.put(to, s.live.files.remove(name));
+                        what = "rename " + name + " to " + to;
+                    } else if (op < 16) {
+                        String snap = "s" + taken++;
+                        s.snapshot(img, snap);
+                        what = "snapshot " + snap;
+                    } else if (op < 18 && !s.snapshots.isEmpty()) {
+                        String snap = pick(s, rnd);
+                        s.deleteSnapshot(img, snap);
+                        what = "delete " + snap;
+                    } else if (!s.snapshots.isEmpty()) {
+                        String snap = pick(s, rnd);
+                        s.rollback(img, snap);
+                        what = "rollback to " + snap;
+                    } else {
+                        continue;
+                    }
+                    assertThat(Fsck.check(s.dev)).as("seed %d step %d: %s", seed, step, what).isNull();
+                }
+            }
+            assertThat(s.diff()).as("seed %d", seed).isNull();
+            assertThat(Repairer.repair(s.dev).changed()).as("a clean image is left alone").isFalse();
+        }
+    }
+
+    private static String pick(SnapImage s, java.util.Random rnd) {
+        java.util.List<String> names = new java.util.ArrayList<>(s.snapshots.keySet());
+        return names.get(rnd.nextInt(names.size()));
+    }
+
     @Test
     void theStandardImageIsCleanAndRepairLeavesItAlone() throws Exception {
         SnapImage s = SnapImage.standard(512, 7);

@@ -83,7 +83,7 @@ class SnapshotRandomTest {
      * space must leave the image as it was.
      */
     @ParameterizedTest(name = "block size {0}, seed {1}, {2} steps, {3} KiB, {4} snapshots")
-    @CsvSource({"512, 7001, 700, 32768, 4", "4096, 7002, 300, 32768, 12", "1024, 7003, 400, 256, 4"})
+    @CsvSource({"512, 7001, 1200, 32768, 4", "4096, 7002, 400, 32768, 12", "1024, 7003, 800, 256, 4"})
     void randomOperationsWithSnapshotsMatchModel(int bs, long seed, int steps, int kib, int maxSnapshots)
             throws Exception {
         System.out.println("SnapshotRandomTest seed=" + seed + " blockSize=" + bs + " steps=" + steps);

@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vde.error.NoSpaceException;
 import dev.vde.io.MemoryDevice;
-import dev.vde.testutil.Fsck;
 import dev.vde.testutil.ImageModel;
-import dev.vde.testutil.Space;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.channels.Channels;
@@ -58,10 +56,7 @@ class SnapshotFullImageTest {
     }
 
     private void check(String when) throws IOException {
-        assertThat(m.diff(img)).as("state %s", when).isNull();
-        assertThat(Space.check(img)).as("space %s", when).isNull();
-        assertThat(Space.checkCounts(img)).as("ref counts %s", when).isNull();
-        assertThat(Fsck.check(dev)).as("fsck %s", when).isNull();
+        assertThat(m.check(img, dev)).as(when).isNull();
     }
 
     @ParameterizedTest(name = "block size {0}")

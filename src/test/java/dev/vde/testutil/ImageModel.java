@@ -4,6 +4,7 @@ import dev.vde.image.Image;
 import dev.vde.image.ImageInfo;
 import dev.vde.image.SnapshotInfo;
 import dev.vde.inode.FileDigest;
+import dev.vde.io.BlockDevice;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -88,6 +89,27 @@ public final class ImageModel {
             }
         }
         return null;
+    }
+
+    /**
+     * Null if the image holds exactly this state ({@link #diff}), its space and every ref count
+     * are exact ({@link Space}) and fsck of {@code dev} is clean; else the first problem.
+     */
+    public String check(Image img, BlockDevice dev) throws IOException {
+        String d = diff(img);
+        if (d != null) {
+            return "state: " + d;
+        }
+        d = Space.check(img);
+        if (d != null) {
+            return "space: " + d;
+        }
+        d = Space.checkCounts(img);
+        if (d != null) {
+            return "ref counts: " + d;
+        }
+        d = Fsck.check(dev);
+        return d == null ? null : "fsck: " + d;
     }
 
     private static String digests(Image img, Model m, String snapshot, int bs) throws IOException {

@@ -32,6 +32,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.LongConsumer;
 
 /**
  * Reads every metadata structure of an image and reports each problem with its location. It
@@ -62,7 +63,7 @@ public final class Checker {
     /** Snapshots known to be lost without a record to name them by, for repair's list of what it removed. */
     final List<String> lostSnapshots = new ArrayList<>();
     /** The valid entries of the stored ref-count table, in block order. */
-    private final Counts storedCounts = new Counts();
+    private final Runs storedCounts = new Runs();
     /** Part of the ref-count tree could not be read: its counts are not compared. */
     boolean refTableLost;
     /** Inode numbers whose records could not be read (their table block or the record is bad). */
@@ -449,7 +450,7 @@ public final class Checker {
     /**
      * The catalog root, the ref-count tree and the snapshot list. A root that cannot be read loses
      * every snapshot and the table (their blocks then show as leaked); a list page that cannot be
-     * verified loses the snapshots from it on, one that verifies but does not decode only its own.
+     * read or decoded loses the snapshots from it on (those before a bad record on it are kept).
      */
     private void checkCatalog() {
         if (sb.catalogBlock == 0) {
@@ -498,7 +499,7 @@ public final class Checker {
                 prevEnd[0] = Math.max(prevEnd[0], start + length);
             } else {
                 prevEnd[0] = start + length;
-                storedCounts.add(start, start + length, e[2]);
+                storedCounts.join(start, start + length, e[2]);
             }
         });
         refTableLost = r.lost;
@@ -506,61 +507,89 @@ public final class Checker {
 
     private void checkSnapshotList() {
         String st = "snapshot list";
-        int listOwner = used.owner(st, 0, null);
-        String[] why = new String[1];
-        Set<Long> seen = new HashSet<>();
-        long pages = 0;
-        boolean whole = true;
-        for (long p = catalog.listHead; p != 0;) {
-            if (!seen.add(p)) {
-                whole = false;
-                add(Kind.SNAPSHOT_PAGE, p, st, 0, null, "the chain comes back to this page");
-                break;
-            }
-            used.add(p, 1, listOwner);
-            byte[] page = blocks.readVerified(p, Tag.SLST, why);
-            if (page == null) {
-                whole = false;
-                lostSnapshots.add("the snapshots listed from block " + p + " on (the list page cannot be read)");
-                add(Kind.BAD_BLOCK, p, st, 0, null, why[0] + "; the snapshots listed on it and after it are lost");
-                break;
-            }
-            pages++;
-            List<SnapshotRecord> out = new ArrayList<>();
-            try {
-                SnapshotListCodec.decode(page, p, sb.dataStart, sb.totalBlocks, out);
-            } catch (CorruptImageException e) {
-                whole = false;
-                lostSnapshots.add("the snapshots on list page " + p + " after its last readable record");
-                add(Kind.SNAPSHOT_PAGE, p, st, 0, null, reason(e) + "; the snapshots on this page from there on are lost");
-            }
-            for (SnapshotRecord r : out) {
-                SnapState s = new SnapState(r, p, snapshots.size() + 1, used.owner("file table", 0, null, r.name,
-                        UsedBlocks.METADATA));
-                snapshots.add(s);
-                byPagesOwner.put(s.pagesOwner, s);
-            }
-            long next = SnapshotListCodec.next(page);
-            if (next != 0 && (next < sb.dataStart || next >= sb.totalBlocks)) {
-                whole = false;
-                lostSnapshots.add("the snapshots listed after block " + p + " (its next page is out of range)");
-                add(Kind.SNAPSHOT_PAGE, p, st, 0, null, "next page " + next + " is outside the data region; the"
-                        + " snapshots after this page are lost");
-                break;
-            }
-            p = next;
-        }
+        List<Long> pages = new ArrayList<>();
+        boolean whole = walkChain(catalog.listHead, Tag.SLST, st, used.owner(st, 0, null), pages,
+                "; the snapshots listed on it and after it are lost",
+                p -> lostSnapshots.add("the snapshots listed from block " + p + " on (the list cannot be read past it)"),
+                (p, page) -> {
+                    List<SnapshotRecord> out = new ArrayList<>();
+                    try {
+                        SnapshotListCodec.decode(page, p, sb.dataStart, sb.totalBlocks, out);
+                    } finally {
+                        // The records before a bad one are sound: keep them.
+                        for (SnapshotRecord r : out) {
+                            SnapState s = new SnapState(r, p, snapshots.size() + 1, used.owner("file table", 0, null,
+                                    r.name, UsedBlocks.METADATA));
+                            snapshots.add(s);
+                            byPagesOwner.put(s.pagesOwner, s);
+                        }
+                    }
+                });
         if (!whole) {
             return;
         }
-        if (pages != catalog.listPages) {
+        if (pages.size() != catalog.listPages) {
             add(Kind.CATALOG, sb.catalogBlock, "snapshot catalog", 0, null, "it says the snapshot list has "
-                    + catalog.listPages + " pages, the chain has " + pages);
+                    + catalog.listPages + " pages, the chain has " + pages.size());
         }
         if (snapshots.size() != catalog.snapshotCount) {
             add(Kind.CATALOG, sb.catalogBlock, "snapshot catalog", 0, null, "it counts " + catalog.snapshotCount
                     + " snapshots, its list holds " + snapshots.size());
         }
+    }
+
+    @FunctionalInterface
+    private interface PageDecoder {
+        /** @throws CorruptImageException if the page does not decode */
+        void decode(long block, byte[] page);
+    }
+
+    /**
+     * Follows a chain of list or file-table pages (next pointer in the first word) from
+     * {@code head} until next = 0, marking each page used by {@code owner} and collecting it in
+     * {@code pages}. A page that comes round again, does not verify or decode, or points outside
+     * the data region ends the walk with a finding (and {@code lost} said of it); a loop is
+     * reported at the page it comes back to.
+     *
+     * @return whether the chain was read whole
+     */
+    private boolean walkChain(long head, Tag tag, String st, int owner, List<Long> pages, String lost,
+            LongConsumer onLoss, PageDecoder decoder) {
+        String[] why = new String[1];
+        Set<Long> seen = new HashSet<>();
+        for (long p = head; p != 0;) {
+            if (!seen.add(p)) {
+                add(Kind.SNAPSHOT_PAGE, p, st, 0, null, "the chain comes back to this page");
+                return false;
+            }
+            used.add(p, 1, owner);
+            pages.add(p);
+            byte[] page = blocks.readVerified(p, tag, why);
+            String problem = null;
+            Kind kind = Kind.SNAPSHOT_PAGE;
+            long next = 0;
+            if (page == null) {
+                kind = Kind.BAD_BLOCK;
+                problem = why[0];
+            } else {
+                try {
+                    decoder.decode(p, page);
+                    next = LE.i64(page, 0);
+                    if (next != 0 && (next < sb.dataStart || next >= sb.totalBlocks)) {
+                        problem = "next page " + next + " is outside the data region";
+                    }
+                } catch (CorruptImageException e) {
+                    problem = reason(e);
+                }
+            }
+            if (problem != null) {
+                onLoss.accept(p);
+                add(kind, p, st, 0, null, problem + lost);
+                return false;
+            }
+            p = next;
+        }
+        return true;
     }
 
     // ---- snapshots ----
@@ -585,7 +614,7 @@ public final class Checker {
             if (r.id > CatalogRootCodec.MAX_SNAPSHOT_ID) {
                 snapshotProblem(s, "id " + r.id + " is above the largest, " + CatalogRootCodec.MAX_SNAPSHOT_ID);
             } else if (sameId != null) {
-                snapshotProblem(s, "its id " + r.id + " is also snapshot '" + sameId.record.name + "''s");
+                snapshotProblem(s, "snapshot '" + sameId.record.name + "' has the same id " + r.id);
             } else if (sameName != null) {
                 snapshotProblem(s, "snapshot " + sameName.record.id + " has the same name");
             } else if (!uuids.add(r.uuid)) {
@@ -626,43 +655,19 @@ public final class Checker {
     private void checkFileTable(SnapState s) {
         SnapshotRecord r = s.record;
         String st = s.label + " file table";
-        String[] why = new String[1];
-        Set<Long> seen = new HashSet<>();
         List<Inode> frozen = new ArrayList<>();
         List<Long> pageOf = new ArrayList<>();
-        boolean whole = true;
-        for (long p = r.filesHead; p != 0;) {
-            if (!seen.add(p)) {
-                whole = false;
-                add(Kind.SNAPSHOT_PAGE, p, st, 0, null, "the chain comes back to this page");
-                break;
-            }
-            used.add(p, 1, s.pagesOwner);
-            s.pages.add(p);
-            byte[] page = blocks.readVerified(p, Tag.SFIL, why);
-            if (page == null) {
-                whole = false;
-                add(Kind.BAD_BLOCK, p, st, 0, null, why[0] + "; the snapshot's files cannot all be read");
-                break;
-            }
-            int before = frozen.size();
-            try {
-                SnapshotFilesCodec.decode(page, p, r.id, sb.dataStart, sb.totalBlocks, frozen);
-            } catch (CorruptImageException e) {
-                whole = false;
-                add(Kind.SNAPSHOT_PAGE, p, st, 0, null, reason(e) + "; the snapshot's files cannot all be read");
-            }
-            for (int i = before; i < frozen.size(); i++) {
-                pageOf.add(p);
-            }
-            long next = LE.i64(page, 0);
-            if (next != 0 && (next < sb.dataStart || next >= sb.totalBlocks)) {
-                whole = false;
-                add(Kind.SNAPSHOT_PAGE, p, st, 0, null, "next page " + next + " is outside the data region");
-                break;
-            }
-            p = next;
-        }
+        boolean whole = walkChain(r.filesHead, Tag.SFIL, st, s.pagesOwner, s.pages,
+                "; the snapshot's files cannot all be read", p -> { }, (p, page) -> {
+                    int before = frozen.size();
+                    try {
+                        SnapshotFilesCodec.decode(page, p, r.id, sb.dataStart, sb.totalBlocks, frozen);
+                    } finally {
+                        for (int i = before; i < frozen.size(); i++) {
+                            pageOf.add(p);
+                        }
+                    }
+                });
         if (whole && s.pages.size() != r.filesPages) {
             s.rewrite();
             add(Kind.SNAPSHOT_PAGE, r.filesHead, st, 0, null, "the chain has " + s.pages.size() + " pages, the record"
@@ -778,25 +783,25 @@ public final class Checker {
     private void checkSpace() {
         RunList data = new RunList();
         RunList all = new RunList();
-        Ranges meta = used.domains().getOrDefault(UsedBlocks.METADATA, new Ranges());
-        for (Map.Entry<Integer, Ranges> d : used.domains().entrySet()) {
+        Runs meta = used.domains().getOrDefault(UsedBlocks.METADATA, new Runs());
+        for (Map.Entry<Integer, Runs> d : used.domains().entrySet()) {
             d.getValue().sort();
             reportOverlaps(d.getValue(), d.getKey() != UsedBlocks.METADATA);
         }
-        for (Map.Entry<Integer, Ranges> d : used.domains().entrySet()) {
+        for (Map.Entry<Integer, Runs> d : used.domains().entrySet()) {
             if (d.getKey() != UsedBlocks.METADATA) {
                 reportAgainstMetadata(meta, d.getValue());
                 d.getValue().unionInto(data);
             }
         }
         if (catalog != null && !refTableLost) {
-            compareCounts(Counts.depth(data));
+            compareCounts(Runs.depth(data));
         }
         for (int i = 0; i < data.size(); i++) {
             all.add(data.start(i), data.length(i));
         }
         meta.unionInto(all);
-        checkBitmap(Counts.depth(all));
+        checkBitmap(Runs.depth(all));
         long inUse = files.size() + unreadableInodes.size();
         if (sb.fileCount != inUse && unreadableInodes.isEmpty()) {
             add(Kind.COUNTERS, 0, "superblock", 0, null, "file count is " + sb.fileCount + ", the inode table holds "
@@ -809,36 +814,36 @@ public final class Checker {
      * two extents of one file (a snapshot of it could not count the block once). A tree that
      * reaches one node twice is left to the tree walk.
      */
-    private void reportOverlaps(Ranges r, boolean data) {
+    private void reportOverlaps(Runs r, boolean data) {
         long maxEnd = -1;
         int maxOwner = -1;
         for (int i = 0; i < r.size(); i++) {
-            if (r.start(i) < maxEnd && (r.owner(i) != maxOwner || data)) {
-                reportTwice(r.owner(i), maxOwner, r.start(i), Math.min(maxEnd, r.end(i)));
+            if (r.from(i) < maxEnd && (r.owner(i) != maxOwner || data)) {
+                reportTwice(r.owner(i), maxOwner, r.from(i), Math.min(maxEnd, r.to(i)));
             }
-            if (r.end(i) > maxEnd) {
-                maxEnd = r.end(i);
+            if (r.to(i) > maxEnd) {
+                maxEnd = r.to(i);
                 maxOwner = r.owner(i);
             }
         }
     }
 
     /** Data of one domain (sorted) that lies in metadata blocks; the later of the two is the second holder. */
-    private void reportAgainstMetadata(Ranges meta, Ranges data) {
+    private void reportAgainstMetadata(Runs meta, Runs data) {
         int m = 0;
         for (int i = 0; i < data.size(); i++) {
-            long s = data.start(i);
-            long e = data.end(i);
-            while (m < meta.size() && meta.end(m) <= s) {
+            long s = data.from(i);
+            long e = data.to(i);
+            while (m < meta.size() && meta.to(m) <= s) {
                 m++;
             }
-            for (int k = m; k < meta.size() && meta.start(k) < e; k++) {
-                if (meta.end(k) <= s) {
+            for (int k = m; k < meta.size() && meta.from(k) < e; k++) {
+                if (meta.to(k) <= s) {
                     continue;
                 }
-                long from = Math.max(s, meta.start(k));
-                long to = Math.min(e, meta.end(k));
-                if (s > meta.start(k) || (s == meta.start(k) && data.owner(i) > meta.owner(k))) {
+                long from = Math.max(s, meta.from(k));
+                long to = Math.min(e, meta.to(k));
+                if (s > meta.from(k) || (s == meta.from(k) && data.owner(i) > meta.owner(k))) {
                     reportTwice(data.owner(i), meta.owner(k), from, to);
                 } else {
                     reportTwice(meta.owner(k), data.owner(i), from, to);
@@ -881,8 +886,8 @@ public final class Checker {
      * The stored counts against the recount, over the runs where either says something: one
      * finding per run of blocks with the same two counts. A block without an entry counts 1.
      */
-    private void compareCounts(Counts holders) {
-        Counts stored = storedCounts;
+    private void compareCounts(Runs holders) {
+        Runs stored = storedCounts;
         RunReport run = new RunReport();
         int i = 0;
         int j = 0;
@@ -903,8 +908,8 @@ public final class Checker {
             long nextS = j >= stored.size() ? Long.MAX_VALUE : inS ? stored.to(j) : stored.from(j);
             long end = Math.min(nextH, nextS);
             if (inH || inS) {
-                long h = inH ? holders.count(i) : 0;
-                long c = inS ? stored.count(j) : 1;
+                long h = inH ? holders.value(i) : 0;
+                long c = inS ? stored.value(j) : 1;
                 Kind k = !inS ? (h > 1 ? Kind.REFCOUNT_LOW : null)
                         : h == 0 || (c == h && c <= 1) ? Kind.REFCOUNT_STRAY
                         : c < h ? Kind.REFCOUNT_LOW : c > h ? Kind.REFCOUNT_HIGH : null;
@@ -957,7 +962,7 @@ public final class Checker {
     }
 
     /** The bitmap, one block at a time, against the union of everything referenced. */
-    private void checkBitmap(Counts union) {
+    private void checkBitmap(Runs union) {
         long bitsPerPage = sb.bitsPerBitmapBlock();
         int words = BitmapCodec.wordsPerPage(sb.blockSize);
         int next = 0;

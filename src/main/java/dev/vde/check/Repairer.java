@@ -107,7 +107,8 @@ public final class Repairer {
         Map<FileState, List<Extent>> frozen = new HashMap<>();
         for (SnapState s : c.snapshots) {
             if (s.verdict == SnapState.Verdict.DROP) {
-                removed.add("snapshot '" + s.record.name + "' (" + s.dropReason + ")");
+                // With the id: two snapshots may share a name when that is the damage.
+                removed.add("snapshot '" + s.record.name + "' (id " + s.record.id + ": " + s.dropReason + ")");
                 continue;
             }
             keptSnaps.add(s);
@@ -128,21 +129,25 @@ public final class Repairer {
         // commit); data that a holder gets a copy of stays with the holder that had it first.
         RangeSet keep = new RangeSet();
         RangeSet old = new RangeSet();
-        Map<Integer, Ranges> held = new HashMap<>();
+        Map<Integer, Runs> held = new HashMap<>();
         c.used.forEach((s, e, o) -> {
             UsedBlocks.Owner owner = c.used.ownerOf(o);
             if (!keptOwners.contains(o)) {
                 old.add(s, e);
                 return;
             }
-            FileState f = c.byOwner.get(o);
-            RangeSet copied = owner.isData() && f != null ? cut(f.cloneRanges) : new RangeSet();
-            old.add(s, e);
-            outside(s, e, copied, (ps, pe) -> {
-                keep.add(ps, pe);
+            FileState f = owner.isData() ? c.byOwner.get(o) : null;
+            if (f == null || f.cloneRanges.isEmpty()) {
+                keep.add(s, e);
                 if (owner.isData()) {
-                    held.computeIfAbsent(owner.domain(), d -> new Ranges()).add(ps, pe, o);
+                    held.computeIfAbsent(owner.domain(), d -> new Runs()).add(s, e, o);
                 }
+                return;
+            }
+            old.add(s, e);
+            outside(s, e, cut(f.cloneRanges), (ps, pe) -> {
+                keep.add(ps, pe);
+                held.computeIfAbsent(owner.domain(), d -> new Runs()).add(ps, pe, o);
             });
         });
         frozen.forEach((f, extents) -> {
@@ -150,7 +155,7 @@ public final class Repairer {
             for (Extent e : extents) {
                 outside(e.start(), e.start() + e.count(), copied, (ps, pe) -> {
                     keep.add(ps, pe);
-                    held.computeIfAbsent(f.snapshot.domain, d -> new Ranges()).add(ps, pe, f.owner);
+                    held.computeIfAbsent(f.snapshot.domain, d -> new Runs()).add(ps, pe, f.owner);
                 });
             }
         });
@@ -203,20 +208,20 @@ public final class Repairer {
      * new list. Nothing of the old catalog is read again: its root, list and table may be what is
      * damaged.
      */
-    private static void writeCatalog(Checker c, Transaction t, List<SnapState> keptSnaps, Map<Integer, Ranges> held,
+    private static void writeCatalog(Checker c, Transaction t, List<SnapState> keptSnaps, Map<Integer, Runs> held,
             Map<FileState, List<Extent>> frozen) {
         Superblock sb = t.superblock();
         RunList runs = new RunList();
-        for (Ranges r : held.values()) {
+        for (Runs r : held.values()) {
             r.sort();
             r.unionInto(runs);
         }
-        Counts holders = Counts.depth(runs);
+        Runs holders = Runs.depth(runs);
         BTreeBuilder table = new BTreeBuilder(new NodeCodec(NodeLayout.REFCOUNTS, sb.blockSize), t,
                 Transaction.REFCOUNT_OWNER);
         for (int i = 0; i < holders.size(); i++) {
-            if (holders.count(i) > 1) {
-                table.add(new long[] {holders.from(i), holders.to(i) - holders.from(i), holders.count(i)});
+            if (holders.value(i) > 1) {
+                table.add(new long[] {holders.from(i), holders.to(i) - holders.from(i), holders.value(i)});
             }
         }
         BTree refs = table.finish();

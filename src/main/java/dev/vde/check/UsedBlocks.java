@@ -9,7 +9,7 @@ import java.util.Map;
  * Every block something references, with who references it. Held as ranges, so memory follows
  * the number of extents and nodes (the metadata), not the size of the image.
  *
- * <p>Ranges are kept by domain: the metadata (fixed regions, tree nodes, catalog pages), which
+ * <p>Runs are kept by domain: the metadata (fixed regions, tree nodes, catalog pages), which
  * shares a block with nothing; the live files' data; and each snapshot's data. Data may be shared
  * between domains (that is what a snapshot is), never within one.
  */
@@ -35,7 +35,7 @@ final class UsedBlocks {
     }
 
     private final List<Owner> owners = new ArrayList<>();
-    private final Map<Integer, Ranges> byDomain = new LinkedHashMap<>();
+    private final Map<Integer, Runs> byDomain = new LinkedHashMap<>();
 
     /** A metadata owner: a structure whose blocks nothing else may hold. */
     int owner(String label, long inode, String name) {
@@ -53,19 +53,19 @@ final class UsedBlocks {
 
     void add(long start, long length, int owner) {
         if (length > 0) {
-            byDomain.computeIfAbsent(owners.get(owner).domain(), d -> new Ranges()).add(start, start + length, owner);
+            byDomain.computeIfAbsent(owners.get(owner).domain(), d -> new Runs()).add(start, start + length, owner);
         }
     }
 
     /** The domains that hold ranges, metadata included. */
-    Map<Integer, Ranges> domains() {
+    Map<Integer, Runs> domains() {
         return byDomain;
     }
 
     void forEach(RangeVisitor v) {
-        for (Ranges r : byDomain.values()) {
+        for (Runs r : byDomain.values()) {
             for (int i = 0; i < r.size(); i++) {
-                v.visit(r.start(i), r.end(i), r.owner(i));
+                v.visit(r.from(i), r.to(i), r.owner(i));
             }
         }
     }

@@ -53,25 +53,24 @@ interface DumpOutput extends Closeable {
     /** The snapshot catalog root in {@code block} (0 before the first snapshot: {@code root} is then empty). */
     void catalog(long block, CatalogRoot root) throws IOException;
 
-    void beginSnapshots() throws IOException;
-
     /**
      * One snapshot record, found in list page {@code listPage}, with the blocks of its file table.
      *
-     * @param inList within {@link #beginSnapshots()}, else the one snapshot a dump is about
+     * @param inList an item of {@link #beginList}, else the one snapshot a dump is about
      */
     void snapshot(SnapshotRecord r, long listPage, List<Long> filePages, boolean inList) throws IOException;
 
-    void endSnapshots() throws IOException;
+    /**
+     * Starts a list of items (the snapshots, a snapshot's files); an item is either a
+     * {@link #snapshot} or what comes between {@link #beginItem()} and {@link #endItem()}.
+     */
+    void beginList(String key) throws IOException;
 
-    /** Starts the frozen files of a snapshot dump; each is {@link #beginFile()}, inode, extents, {@link #endFile()}. */
-    void beginFiles() throws IOException;
+    void endList() throws IOException;
 
-    void beginFile() throws IOException;
+    void beginItem() throws IOException;
 
-    void endFile() throws IOException;
-
-    void endFiles() throws IOException;
+    void endItem() throws IOException;
 
     /** Flushes what was written; does not complete a document that a failure cut short. */
     @Override
@@ -301,10 +300,6 @@ interface DumpOutput extends Closeable {
         }
 
         @Override
-        public void beginSnapshots() {
-        }
-
-        @Override
         public void snapshot(SnapshotRecord r, long listPage, List<Long> filePages, boolean inList) throws IOException {
             heading("snapshot", " " + r.id + " '" + r.name + "' (list page " + style.block(listPage) + ")");
             field("uuid", r.uuid);
@@ -326,23 +321,19 @@ interface DumpOutput extends Closeable {
         }
 
         @Override
-        public void endSnapshots() {
+        public void beginList(String key) {
         }
 
         @Override
-        public void beginFiles() {
+        public void endList() {
         }
 
         @Override
-        public void beginFile() {
+        public void beginItem() {
         }
 
         @Override
-        public void endFile() {
-        }
-
-        @Override
-        public void endFiles() {
+        public void endItem() {
         }
 
         @Override
@@ -577,11 +568,6 @@ interface DumpOutput extends Closeable {
         }
 
         @Override
-        public void beginSnapshots() throws IOException {
-            g.writeArrayFieldStart("snapshots");
-        }
-
-        @Override
         public void snapshot(SnapshotRecord r, long listPage, List<Long> filePages, boolean inList) throws IOException {
             if (!inList) {
                 g.writeFieldName("snapshot");
@@ -610,28 +596,23 @@ interface DumpOutput extends Closeable {
         }
 
         @Override
-        public void endSnapshots() throws IOException {
+        public void beginList(String key) throws IOException {
+            g.writeArrayFieldStart(key);
+        }
+
+        @Override
+        public void endList() throws IOException {
             g.writeEndArray();
         }
 
         @Override
-        public void beginFiles() throws IOException {
-            g.writeArrayFieldStart("files");
-        }
-
-        @Override
-        public void beginFile() throws IOException {
+        public void beginItem() throws IOException {
             g.writeStartObject();
         }
 
         @Override
-        public void endFile() throws IOException {
+        public void endItem() throws IOException {
             g.writeEndObject();
-        }
-
-        @Override
-        public void endFiles() throws IOException {
-            g.writeEndArray();
         }
 
         /** Ends the document; call only when the dump is complete. */

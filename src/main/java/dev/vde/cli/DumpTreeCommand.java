@@ -175,13 +175,13 @@ final class DumpTreeCommand extends ImageCommand {
         Transaction view = img.view();
         out.catalog(sb.catalogBlock, view.catalog());
         Catalog catalog = new Catalog(view);
-        out.beginSnapshots();
+        out.beginList("snapshots");
         try {
             forEachListed(view, (r, page) -> out.snapshot(r, page, filePages(catalog, r), true));
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
-        out.endSnapshots();
+        out.endList();
         tree(img.refCounts().tree(), "ref-count table", out);
     }
 
@@ -199,13 +199,13 @@ final class DumpTreeCommand extends ImageCommand {
             fileExtents(new FileExtents(view, frozen.files().get(0)), out);
             return;
         }
-        out.beginFiles();
+        out.beginList("files");
         for (Inode f : frozen.files()) {
-            out.beginFile();
+            out.beginItem();
             fileExtents(new FileExtents(view, f), out);
-            out.endFile();
+            out.endItem();
         }
-        out.endFiles();
+        out.endList();
     }
 
     private static void dumpFile(Image img, FileExtents file, DumpOutput out) throws IOException {

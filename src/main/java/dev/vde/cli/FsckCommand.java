@@ -44,7 +44,8 @@ import picocli.CommandLine.Parameters;
                 + "\"total\"}, \"findings\": [{\"kind\", \"severity\", \"block\", \"structure\", \"inode\", \"name\", "
                 + "\"message\", \"repaired\"}], \"removed\": [...]}; block is -1 and inode 0 where they do not apply; "
                 + "files counts the live files; removed names files (\"inode N 'NAME'\") and snapshots "
-                + "(\"snapshot 'NAME' (why)\") that repair could not keep."},
+                + "(\"snapshot 'NAME' (id N: why)\", or the part of the list that could not be read) that repair "
+                + "could not keep."},
         footer = {"%nExamples:",
             "  vde fsck disk.vde",
             "  vde fsck disk.vde --repair",

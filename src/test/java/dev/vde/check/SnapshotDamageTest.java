@@ -70,6 +70,13 @@ class SnapshotDamageTest {
         throw new AssertionError(snapshot + " not listed");
     }
 
+    /** Repair drops one snapshot, named as {@code namedAs}, and keeps everything else as it was. */
+    private void repairDrops(String namedAs, String snapshot) throws Exception {
+        assertThat(s.repairToClean()).singleElement().asString().startsWith("snapshot '" + namedAs + "' (id ");
+        s.snapshots.remove(snapshot);
+        assertThat(s.diff()).isNull();
+    }
+
     /** A run of blocks that the table counts at 2 or more. */
     private long[] sharedEntry() throws Exception {
         List<long[]> entries = s.refEntries();
@@ -228,10 +235,7 @@ class SnapshotDamageTest {
         s.patch(page, Tag.SLST, b -> b[SLST_RECORD + 115] = '2');
         Checker c = checkFinds(Kind.SNAPSHOT, page, Severity.DAMAGE);
         assertThat(SnapImage.of(c, Kind.SNAPSHOT).get(0).message).contains("same name");
-        List<String> removed = s.repairToClean();
-        assertThat(removed).singleElement().asString().startsWith("snapshot 's2' (");
-        s.snapshots.remove("s3");
-        assertThat(s.diff()).isNull();
+        repairDrops("s2", "s3");
         assertThat(s.record("s2").id).as("the earlier one stays").isEqualTo(2);
     }
 
@@ -262,10 +266,7 @@ class SnapshotDamageTest {
         s.flip(page, 200);
         Checker c = checkFinds(Kind.BAD_BLOCK, page, Severity.DAMAGE);
         assertThat(SnapImage.of(c, Kind.BAD_BLOCK).get(0).structure).isEqualTo("snapshot 's1' file table");
-        List<String> removed = s.repairToClean();
-        assertThat(removed).singleElement().asString().startsWith("snapshot 's1' (");
-        s.snapshots.remove("s1");
-        assertThat(s.diff()).isNull();
+        repairDrops("s1", "s1");
     }
 
     @Test
@@ -274,9 +275,7 @@ class SnapshotDamageTest {
         s.patch(pages.get(0), Tag.SFIL, b -> LE.i64(b, 0, 0));
         checkFinds(Kind.SNAPSHOT_PAGE, pages.get(0), Severity.DAMAGE);
         checkFinds(Kind.SNAPSHOT, listPageOf("s1"), Severity.DAMAGE);
-        assertThat(s.repairToClean()).singleElement().asString().startsWith("snapshot 's1' (");
-        s.snapshots.remove("s1");
-        assertThat(s.diff()).isNull();
+        repairDrops("s1", "s1");
     }
 
     @Test
@@ -297,9 +296,7 @@ class SnapshotDamageTest {
         s.patch(page, Tag.SFIL, b -> LE.i64(b, SFIL_RECORD + 8, beyond));
         Checker c = checkFinds(Kind.SNAPSHOT, page, Severity.DAMAGE);
         assertThat(SnapImage.of(c, Kind.SNAPSHOT).get(0).inode).isEqualTo(beyond);
-        assertThat(s.repairToClean()).singleElement().asString().startsWith("snapshot 's1' (");
-        s.snapshots.remove("s1");
-        assertThat(s.diff()).isNull();
+        repairDrops("s1", "s1");
     }
 
     // ---- frozen extents and trees ----
@@ -335,9 +332,7 @@ class SnapshotDamageTest {
         Finding f = SnapImage.of(c, Kind.BAD_BLOCK).get(0);
         assertThat(f.structure).isEqualTo("snapshot 's2' extent tree");
         assertThat(f.name).isEqualTo("tree");
-        assertThat(s.repairToClean()).singleElement().asString().startsWith("snapshot 's2' (");
-        s.snapshots.remove("s2");
-        assertThat(s.diff()).isNull();
+        repairDrops("s2", "s2");
     }
 
     @Test

@@ -35,8 +35,6 @@ class DumpTreeSnapshotTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int BS = 512;
     private static final Pattern REFCOUNT = Pattern.compile("(?m)^    refcount start (\\d+) blocks (\\d+) count (\\d+)$");
-    private static final Pattern EXTENT = Pattern.compile(
-            "(?m)^ {2,4}(?:inline )?extent logical (\\d+) start (\\d+) blocks (\\d+) flags (\\d+)(?: \\(([a-z,-]+)\\))?$");
 
     @TempDir
     Path dir;
@@ -64,16 +62,6 @@ class DumpTreeSnapshotTest {
             i.createSnapshot("nightly");
             write(i, "tree", 0, BS, 103);
         }
-    }
-
-    private static List<Extent> parseExtents(String text) {
-        List<Extent> got = new ArrayList<>();
-        Matcher m = EXTENT.matcher(text);
-        while (m.find()) {
-            got.add(new Extent(Long.parseLong(m.group(2)), Integer.parseInt(m.group(3)), Integer.parseInt(m.group(4)),
-                    Long.parseLong(m.group(1))));
-        }
-        return got;
     }
 
     @Test
@@ -205,7 +193,7 @@ class DumpTreeSnapshotTest {
                 "extent tree (root " + frozen.treeRoot + ", height 1)\n",
                 "  node " + frozen.treeRoot + " EXTN level 0 entries 12 owner " + owner + " (snapshot 1, inode "
                         + frozen.number + ") next 0 prev 0\n");
-        assertThat(parseExtents(out)).containsExactlyElementsOf(want);
+        assertThat(DumpTreeTest.parseExtents(out)).containsExactlyElementsOf(want);
         assertThat(out).contains(" flags 16 (shared-cow)\n");
         assertThat(ok("dump-tree", img.toString(), "--inode", String.valueOf(frozen.number), "--snapshot", "s1").out())
                 .isEqualTo(out);

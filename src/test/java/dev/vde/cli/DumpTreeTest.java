@@ -36,7 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
 class DumpTreeTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern EXTENT = Pattern.compile(
-            "^ {2,4}(?:inline )?extent logical (\\d+) start (\\d+) blocks (\\d+) flags (\\d+)$", Pattern.MULTILINE);
+            "^ {2,4}(?:inline )?extent logical (\\d+) start (\\d+) blocks (\\d+) flags (\\d+)(?: \\([a-z,-]+\\))?$",
+            Pattern.MULTILINE);
     private static final Pattern NODE = Pattern.compile(
             "^  node (\\d+) EXTN level (\\d+) entries (\\d+) owner (\\d+) next (\\d+) prev (\\d+)$", Pattern.MULTILINE);
 
@@ -73,7 +74,8 @@ class DumpTreeTest {
         return all;
     }
 
-    private static List<Extent> parseExtents(String text) {
+    /** Every extent line of a text dump, in order. */
+    static List<Extent> parseExtents(String text) {
         List<Extent> got = new ArrayList<>();
         Matcher m = EXTENT.matcher(text);
         while (m.find()) {

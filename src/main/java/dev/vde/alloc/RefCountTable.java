@@ -2,8 +2,11 @@ package dev.vde.alloc;
 
 import dev.vde.btree.BTree;
 import dev.vde.btree.BTreeBuilder;
+import dev.vde.btree.Node;
+import dev.vde.btree.NodeCodec;
 import dev.vde.btree.NodeStore;
 import dev.vde.format.CorruptImageException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -165,7 +168,11 @@ public final class RefCountTable {
             return freed;
         }
         List<long[]> old = entries();
-        BTreeBuilder out = new BTreeBuilder(tree.codec(), store, tree.owner());
+        // The new tree goes into the old tree's blocks first: a rebuild needs no free block unless
+        // it grows, so that removing a file or deleting a snapshot works on a full image.
+        ArrayDeque<Long> reuse = new ArrayDeque<>();
+        tree.forEachNode(n -> reuse.add(n.block));
+        BTreeBuilder out = new BTreeBuilder(tree.codec(), new Recycling(store, reuse), tree.owner());
         long[] pending = null;
         int i = 0;
         int j = 0;
@@ -226,9 +233,36 @@ public final class RefCountTable {
                 }
             }
         }
-        tree.freeAll();
-        tree = out.finish();
+        BTree built = out.finish();
+        for (long b : reuse) {
+            store.free(b);
+        }
+        tree = new BTree(built.codec(), store, built.owner(), built.root(), built.height());
         return freed;
+    }
+
+    /** A node store that hands out given blocks before allocating new ones. */
+    private record Recycling(NodeStore store, ArrayDeque<Long> blocks) implements NodeStore {
+        @Override
+        public Node load(long block, NodeCodec codec) {
+            return store.load(block, codec);
+        }
+
+        @Override
+        public void save(Node node, NodeCodec codec) {
+            store.save(node, codec);
+        }
+
+        @Override
+        public long allocate() {
+            Long b = blocks.poll();
+            return b != null ? b : store.allocate();
+        }
+
+        @Override
+        public void free(long block) {
+            store.free(block);
+        }
     }
 
     /** Every stored entry, in block order: {@code start, length, count}. */

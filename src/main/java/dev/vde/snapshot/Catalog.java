@@ -91,12 +91,24 @@ public final class Catalog {
         save();
     }
 
-    /** Rewrites the list in fresh pages and frees the old ones (at commit). */
+    /**
+     * Rewrites the list, in its old pages first (the transaction makes that atomic, and deleting
+     * a snapshot then needs no free block); pages it no longer needs are freed at commit.
+     */
     private void save() {
         CatalogRoot root = tx.catalog();
-        forEachPage(root.listHead, root.listPages, "snapshot list", Tag.SLST, b -> tx.allocator().free(b, 1));
+        List<Long> old = new ArrayList<>();
+        forEachPage(root.listHead, root.listPages, "snapshot list", Tag.SLST, old::add);
         int per = SnapshotListCodec.perPage(sb.blockSize);
-        long[] pages = tx.allocatePages((records.size() + per - 1) / per);
+        int needed = (records.size() + per - 1) / per;
+        long[] pages = new long[needed];
+        long[] more = tx.allocatePages(Math.max(0, needed - old.size()));
+        for (int p = 0; p < needed; p++) {
+            pages[p] = p < old.size() ? old.get(p) : more[p - old.size()];
+        }
+        for (int p = needed; p < old.size(); p++) {
+            tx.allocator().free(old.get(p), 1);
+        }
         for (int p = 0; p < pages.length; p++) {
             List<SnapshotRecord> slice = records.subList(p * per, Math.min(records.size(), (p + 1) * per));
             long next = p + 1 < pages.length ? pages[p + 1] : 0;

@@ -1,10 +1,14 @@
 package dev.vde.testutil;
 
+import dev.vde.image.FileInfo;
 import dev.vde.image.Image;
+import dev.vde.inode.FileDigest;
+import dev.vde.snapshot.SnapshotDigest;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.channels.Channels;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -49,9 +53,9 @@ public final class Model {
 
     /** As {@link #diff(Image)} for the files of snapshot {@code snapshot} (null: live). */
     public String diff(Image img, String snapshot) throws IOException {
-        var listed = img.list(snapshot);
-        if (listed.size() != files.size()) {
-            return "image has " + listed.size() + " files, model " + files.size();
+        List<String> listed = img.list(snapshot).stream().map(FileInfo::name).toList();
+        if (!listed.equals(List.copyOf(files.keySet()))) {
+            return "image has files " + abbreviate(listed) + ", model " + abbreviate(List.copyOf(files.keySet()));
         }
         for (Map.Entry<String, byte[]> e : files.entrySet()) {
             byte[] got = read(img, e.getKey(), snapshot);
@@ -61,6 +65,28 @@ public final class Model {
             }
         }
         return null;
+    }
+
+    private static String abbreviate(List<String> names) {
+        return names.stream().map(n -> n.length() > 20 ? n.substring(0, 20) + "..." : n).toList().toString();
+    }
+
+    /**
+     * The snapshot digest of these files computed from their bytes alone ({@link FileDigest#of}
+     * per file, combined by {@link SnapshotDigest}), independently of what any inode keeps.
+     */
+    public FileDigest digest(int blockSize) {
+        SnapshotDigest d = new SnapshotDigest();
+        files.forEach((name, content) -> d.add(name, content.length, FileDigest.of(content, blockSize)));
+        return d.value();
+    }
+
+    public long bytes() {
+        long n = 0;
+        for (byte[] b : files.values()) {
+            n += b.length;
+        }
+        return n;
     }
 
     public boolean matches(Image img) throws IOException {

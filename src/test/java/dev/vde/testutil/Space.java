@@ -1,5 +1,6 @@
 package dev.vde.testutil;
 
+import dev.vde.alloc.RefCountTable;
 import dev.vde.btree.BTree;
 import dev.vde.format.CatalogRoot;
 import dev.vde.format.Tag;
@@ -13,10 +14,13 @@ import dev.vde.inode.NameIndex;
 import dev.vde.snapshot.Catalog;
 import dev.vde.wal.Transaction;
 import java.util.BitSet;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * Exact space accounting: what the image says is used against the distinct blocks that live
- * files, snapshots and every tree and page of metadata reference.
+ * files, snapshots and every tree and page of metadata reference; and the reference count of
+ * every data block against the number of live files and snapshots that map it.
  */
 public final class Space {
     private Space() {
@@ -77,5 +81,45 @@ public final class Space {
         long referenced = referencedBlocks(img);
         return used == referenced ? null : "image uses " + used + " blocks, files, snapshots and metadata reference "
                 + referenced;
+    }
+
+    /**
+     * Null if the ref-count table says, for every data block, exactly how many live files and
+     * snapshot files map it (a block mapped once has no entry), and holds no entry for a block
+     * that fewer or more files map; else the first difference.
+     */
+    public static String checkCounts(Image img) {
+        Map<Long, Integer> holders = new HashMap<>();
+        FileExtents.ExtentVisitor count = e -> {
+            for (long b = e.start(); b < e.start() + e.count(); b++) {
+                holders.merge(b, 1, Integer::sum);
+            }
+            return true;
+        };
+        for (FileInfo f : img.list()) {
+            img.extents(f.name()).forEach(0, count);
+        }
+        for (SnapshotInfo s : img.snapshots()) {
+            for (Inode f : img.snapshotFiles(s.name())) {
+                new FileExtents(img.view(), f).forEach(0, count);
+            }
+        }
+        RefCountTable table = img.refCounts();
+        for (long[] e : table.entries()) {
+            for (long b = e[0]; b < e[0] + e[1]; b++) {
+                int mapped = holders.getOrDefault(b, 0);
+                if (mapped != e[2]) {
+                    return "block " + b + ": the table stores count " + e[2] + " (entry [" + e[0] + ", +" + e[1]
+                            + "]), " + mapped + " files map it";
+                }
+            }
+        }
+        for (Map.Entry<Long, Integer> h : holders.entrySet()) {
+            long stored = table.count(h.getKey());
+            if (stored != h.getValue()) {
+                return "block " + h.getKey() + ": count " + stored + ", " + h.getValue() + " files map it";
+            }
+        }
+        return null;
     }
 }

@@ -9,7 +9,8 @@ import dev.vde.testutil.CrashingDevice;
 import dev.vde.testutil.CrashingDevice.Mode;
 import dev.vde.testutil.CrashingDevice.SimulatedCrash;
 import dev.vde.testutil.Fsck;
-import dev.vde.testutil.Model;
+import dev.vde.testutil.ImageModel;
+import dev.vde.testutil.Space;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -28,7 +29,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Every mutating command is atomic: cut the device at every write point of the command, let the
  * unsynced writes survive in every way {@link Mode} describes, and the image must open (replaying
  * the log, or overlaying it for a reader) to exactly the state before or exactly the state after
- * the command, with a matching free block count, and stay usable.
+ * the command, with a matching free block count, and stay usable. The state is the live files
+ * and every snapshot's files (bytes and digests) and the snapshot list; space and ref counts
+ * must be exact and fsck clean, in either state.
  */
 class CrashLoopTest {
     private static final long SEED = 0xC0FFEE;
@@ -39,11 +42,11 @@ class CrashLoopTest {
     }
 
     /** A command, how it changes the model, and whether its log must spill out of the WAL region. */
-    record Command(String name, Op op, Consumer<Model> effect, boolean mustSpill) {
+    record Command(String name, Op op, Consumer<ImageModel> effect, boolean mustSpill) {
     }
 
     /** The starting image. */
-    record Start(MemoryDevice medium, Model model, long freeBlocks) {
+    record Start(MemoryDevice medium, ImageModel model, long freeBlocks) {
     }
 
     private enum State { BEFORE, AFTER }
@@ -52,47 +55,91 @@ class CrashLoopTest {
     @ValueSource(ints = {512, 4096})
     void everyCommandIsAtomicAtEveryWritePoint(int bs) throws Exception {
         long t0 = System.nanoTime();
-        // 512: 1 MiB, 4096: 4 MiB; both give the smallest WAL region (8 blocks: header + 7 slots).
-        long blocks = bs == 512 ? 2048 : 1024;
         int holes = bs == 512 ? 60 : 200;
         int bigBlocks = bs == 512 ? 50 : 180;
-        Start start = build(bs, blocks, holes);
+        Start start = build(bs, holes);
         Random data = new Random(SEED + bs);
 
         List<Command> commands = new ArrayList<>();
         byte[] overwrite = bytes(data, 3 * bs);
         commands.add(new Command("write a (overwrite part + extend)",
                 img -> img.write("a", 2L * bs + 50, false, ch(overwrite)),
-                m -> m.write("a", 2L * bs + 50, overwrite, false), false));
+                m -> m.live.write("a", 2L * bs + 50, overwrite, false), false));
         byte[] fresh = bytes(data, 6 * bs + 123);
         commands.add(new Command("write new (create, several blocks)",
                 img -> img.write("new", 0, false, ch(fresh)),
-                m -> m.write("new", 0, fresh, false), false));
+                m -> m.live.write("new", 0, fresh, false), false));
         byte[] trunc = bytes(data, 2 * bs);
         commands.add(new Command("write b --truncate",
                 img -> img.write("b", bs + 10, true, ch(trunc)),
-                m -> m.write("b", bs + 10, trunc, true), false));
+                m -> m.live.write("b", bs + 10, trunc, true), false));
         byte[] big = bytes(data, bigBlocks * bs + 1);
         commands.add(new Command("write big (log spills out of the WAL region)",
                 img -> img.write("big", 0, false, ch(big)),
-                m -> m.write("big", 0, big, false), true));
+                m -> m.live.write("big", 0, big, false), true));
         commands.add(new Command("rm frag (file with an extent tree)",
                 img -> img.remove("frag"),
-                m -> m.files.remove("frag"), false));
+                m -> m.live.files.remove("frag"), false));
         commands.add(new Command("mv --force a b (replaces b)",
                 img -> img.rename("a", "b", true),
-                m -> m.files.put("b", m.files.remove("a")), false));
+                m -> m.live.files.put("b", m.live.files.remove("a")), false));
         long cut = (long) holes * bs + 77;
         commands.add(new Command("truncate frag (shrink a tree)",
                 img -> img.truncate("frag", cut),
-                m -> m.files.put("frag", Arrays.copyOf(m.files.get("frag"), (int) cut)), false));
+                m -> m.live.files.put("frag", Arrays.copyOf(m.live.files.get("frag"), (int) cut)), false));
+        runAll(bs, start, commands, 0, t0);
+    }
 
+    /**
+     * The snapshot commands, and changes of files a snapshot holds, on an image with a snapshot
+     * s1 of a, b and frag (an extent tree), after which a was partly overwritten and c written:
+     * after recovery the live files, the snapshot list and every snapshot's files (bytes and
+     * digests) are exactly those of the state before or after, space and ref counts are exact
+     * and fsck is clean.
+     */
+    @ParameterizedTest(name = "block size {0}")
+    @ValueSource(ints = {512, 4096})
+    void everySnapshotCommandIsAtomicAtEveryWritePoint(int bs) throws Exception {
+        long t0 = System.nanoTime();
+        Start start = withSnapshot(build(bs, bs == 512 ? 30 : 40));
+        Random data = new Random(SEED - bs);
+
+        List<Command> commands = new ArrayList<>();
+        commands.add(new Command("snapshot create s2 (a second snapshot)",
+                img -> img.createSnapshot("s2"),
+                m -> m.snapshot("s2"), false));
+        commands.add(new Command("snapshot delete s1",
+                img -> img.deleteSnapshot("s1"),
+                m -> m.deleteSnapshot("s1"), false));
+        commands.add(new Command("rollback s1",
+                img -> img.rollback("s1"),
+                m -> m.rollback("s1"), false));
+        byte[] cow = bytes(data, 5 * bs);
+        commands.add(new Command("write frag (copy-on-write in a shared tree)",
+                img -> img.write("frag", 3L * bs + 100, false, ch(cow)),
+                m -> m.live.write("frag", 3L * bs + 100, cow, false), false));
+        byte[] across = bytes(data, 3 * bs);
+        commands.add(new Command("write a (across shared and unshared blocks)",
+                img -> img.write("a", 50, false, ch(across)),
+                m -> m.live.write("a", 50, across, false), false));
+        commands.add(new Command("rm frag (held by s1)",
+                img -> img.remove("frag"),
+                m -> m.live.files.remove("frag"), false));
+        runAll(bs, start, commands, 100, t0);
+    }
+
+    /**
+     * Cuts every command at every write point and sync, in every mode, and recovers; fails
+     * listing the first cases that were not atomic.
+     */
+    private void runAll(int bs, Start start, List<Command> commands, int seedBase, long t0) throws IOException {
         List<String> failures = new ArrayList<>();
         long total = 0;
-        for (int ci = 0; ci < commands.size(); ci++) {
-            Command c = commands.get(ci);
+        for (int i = 0; i < commands.size(); i++) {
+            int ci = seedBase + i;
+            Command c = commands.get(i);
             long tc = System.nanoTime();
-            Model after = start.model().copy();
+            ImageModel after = start.model().copy();
             c.effect().accept(after);
 
             // Clean run: count the write points and record the after-state's free count.
@@ -102,9 +149,12 @@ class CrashLoopTest {
             try (Image img = Image.open(clean, true)) {
                 c.op().run(img);
                 assertThat(after.diff(img)).as("bs=%d %s: clean run", bs, c.name()).isNull();
+                assertThat(Space.check(img)).as("bs=%d %s: clean run, space", bs, c.name()).isNull();
+                assertThat(Space.checkCounts(img)).as("bs=%d %s: clean run, ref counts", bs, c.name()).isNull();
                 freeAfter = img.info().freeBlocks();
                 spilled = spilled(clean, img.superblock());
             }
+            assertThat(Fsck.check(clean)).as("bs=%d %s: clean run, fsck", bs, c.name()).isNull();
             long w = clean.writePoints();
             if (c.mustSpill()) {
                 assertThat(spilled).as("bs=%d %s: the log must spill into scratch blocks", bs, c.name()).isTrue();
@@ -140,7 +190,7 @@ class CrashLoopTest {
     /** Outcomes of the current command: recovered to before, to after, crashes cut into replay. */
     private final long[] tally = new long[3];
 
-    private void crashAndCheck(Command c, Start start, Model after, long freeAfter, long n, long w, Mode mode,
+    private void crashAndCheck(Command c, Start start, ImageModel after, long freeAfter, long n, long w, Mode mode,
             long seed, String ctx) throws IOException {
         CrashingDevice dev = new CrashingDevice(start.medium().copy(), n);
         boolean crashed = false;
@@ -159,14 +209,16 @@ class CrashLoopTest {
         try (Image img = Image.open(recovered, true)) {
             state = classify(img, start.model(), after, ctx);
             tally[state.ordinal()]++;
-            Model expected = state == State.BEFORE ? start.model().copy() : after.copy();
+            ImageModel expected = state == State.BEFORE ? start.model().copy() : after.copy();
             long free = img.info().freeBlocks();
             assertThat(free).as("%s: free blocks in state %s", ctx, state)
                     .isEqualTo(state == State.BEFORE ? start.freeBlocks() : freeAfter);
+            assertThat(Space.check(img)).as("%s: space in state %s", ctx, state).isNull();
+            assertThat(Space.checkCounts(img)).as("%s: ref counts in state %s", ctx, state).isNull();
             // ... and the image stays usable.
             byte[] more = bytes(new Random(seed), 2 * start.medium().blockSize() + 5);
             img.write("post", 0, true, ch(more));
-            expected.write("post", 0, more, true);
+            expected.live.write("post", 0, more, true);
             assertThat(expected.diff(img)).as("%s: after a further write", ctx).isNull();
         }
 
@@ -181,6 +233,7 @@ class CrashLoopTest {
             assertThat(roState).as("%s: read-only open sees another state than the writer", ctx).isEqualTo(state);
             assertThat(ro.info().freeBlocks()).as("%s: read-only free blocks", ctx)
                     .isEqualTo(state == State.BEFORE ? start.freeBlocks() : freeAfter);
+            assertThat(Space.check(ro)).as("%s: read-only space", ctx).isNull();
         } catch (SimulatedCrash e) {
             throw new AssertionError(ctx + ": read-only open wrote to the device", e);
         }
@@ -194,7 +247,7 @@ class CrashLoopTest {
      * Recovery is itself a sequence of writes: cut the replay of a committed log at each of its
      * write points; the next open must still end in the after-state.
      */
-    private void crashDuringReplay(MemoryDevice recovered, Start start, Model after, long freeAfter, long seed,
+    private void crashDuringReplay(MemoryDevice recovered, Start start, ImageModel after, long freeAfter, long seed,
             String ctx) throws IOException {
         CrashingDevice probe = CrashingDevice.counting(recovered.copy());
         Image.open(probe, true).close();
@@ -223,7 +276,7 @@ class CrashLoopTest {
         }
     }
 
-    private static State classify(Image img, Model before, Model after, String ctx) throws IOException {
+    private static State classify(Image img, ImageModel before, ImageModel after, String ctx) throws IOException {
         String dBefore = before.diff(img);
         if (dBefore == null) {
             return State.BEFORE;
@@ -260,10 +313,11 @@ class CrashLoopTest {
      * a and b: small files; frag: one block every other block, interleaved on the medium with a
      * file that is then removed, so frag has an extent tree and free space is full of 1-block holes.
      */
-    private static Start build(int bs, long blocks, int holes) throws IOException {
-        MemoryDevice dev = new MemoryDevice(bs, blocks);
+    private static Start build(int bs, int holes) throws IOException {
+        // 512: 1 MiB, 4096: 4 MiB; both give the smallest WAL region (8 blocks: header + 7 slots).
+        MemoryDevice dev = new MemoryDevice(bs, bs == 512 ? 2048 : 1024);
         Image.format(dev, 0);
-        Model model = new Model();
+        ImageModel model = new ImageModel();
         Random rnd = new Random(SEED * bs);
         long free;
         try (Image img = Image.open(dev, true)) {
@@ -274,7 +328,7 @@ class CrashLoopTest {
                 write(img, model, "pad", 2L * i * bs, bytes(rnd, bs), false);
             }
             img.remove("pad");
-            model.files.remove("pad");
+            model.live.files.remove("pad");
             assertThat(img.extents("frag").tree()).as("frag keeps its extents in a tree").isNotNull();
             assertThat(img.stat("frag").extents()).isGreaterThan(4);
             assertThat(model.diff(img)).isNull();
@@ -283,9 +337,26 @@ class CrashLoopTest {
         return new Start(dev, model, free);
     }
 
-    private static void write(Image img, Model m, String name, long off, byte[] data, boolean trunc) throws IOException {
+    /** {@code start} with a snapshot s1 of its files, then a partly overwritten and a new file c. */
+    private static Start withSnapshot(Start start) throws IOException {
+        int bs = start.medium().blockSize();
+        ImageModel model = start.model();
+        Random rnd = new Random(SEED ^ bs);
+        try (Image img = Image.open(start.medium(), true)) {
+            img.createSnapshot("s1");
+            model.snapshot("s1");
+            write(img, model, "a", bs + 10, bytes(rnd, bs), false);
+            write(img, model, "c", 0, bytes(rnd, 2 * bs + 3), false);
+            assertThat(model.diff(img)).isNull();
+            assertThat(Space.checkCounts(img)).isNull();
+            return new Start(start.medium(), model, img.info().freeBlocks());
+        }
+    }
+
+    private static void write(Image img, ImageModel m, String name, long off, byte[] data, boolean trunc)
+            throws IOException {
         img.write(name, off, trunc, ch(data));
-        m.write(name, off, data, trunc);
+        m.live.write(name, off, data, trunc);
     }
 
     private static byte[] bytes(Random rnd, int n) {

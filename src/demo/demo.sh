@@ -41,6 +41,8 @@ vde ls "$img"
 vde cat "$img" hello.txt
 echo "\$ vde info demo.vde"
 vde info "$img"
+echo "\$ vde fsck demo.vde   # checks every snapshot and every shared block's count too"
+vde fsck "$img"
 
 echo "\$ vde cat demo.vde missing.txt   # errors are one line with a documented status"
 vde cat "$img" missing.txt || echo "(exit status $?)"

@@ -1,5 +1,6 @@
 package dev.vde.alloc;
 
+import dev.vde.format.CorruptImageException;
 import java.util.Arrays;
 
 /**
@@ -46,12 +47,18 @@ public final class RunList {
         return starts[i] + lengths[i];
     }
 
-    /** Sorts by start, then checks that no two runs overlap. */
+    /**
+     * Sorts by start, then checks that no two runs overlap.
+     *
+     * @throws CorruptImageException if two overlap: the runs come from extent maps, and one state
+     *                               (the live files, or one snapshot) never maps a block twice
+     */
     public RunList sortDisjoint() {
         sort(0, size);
         for (int i = 1; i < size; i++) {
             if (starts[i] < end(i - 1)) {
-                throw new IllegalStateException("runs overlap at block " + starts[i]);
+                throw new CorruptImageException("block " + starts[i] + " is mapped twice (extents overlap); "
+                        + "run vde fsck");
             }
         }
         return this;

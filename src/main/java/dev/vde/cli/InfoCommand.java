@@ -13,7 +13,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "info", mixinStandardHelpOptions = true,
         description = {"Show an image's format version, uuid, block size, sizes, free space, file count and last txid.",
             "With --json: one object with formatVersion, uuid, blockSize, totalBlocks, dataBlocks, freeBlocks, "
-                + "usedBlocks, files, snapshots, inodeCapacity, txid, created, imageBytes and regions "
+                + "usedBlocks, files, snapshots (null when the catalog is unreadable), inodeCapacity, txid, created, imageBytes and regions "
                 + "(wal, bitmap, inodes, snap, data: each {start, blocks})."},
         footer = {"%nExamples:",
             "  vde info disk.vde",
@@ -43,7 +43,11 @@ final class InfoCommand extends ImageCommand {
                 g.writeNumberField("freeBlocks", i.freeBlocks());
                 g.writeNumberField("usedBlocks", i.usedBlocks());
                 g.writeNumberField("files", i.files());
-                g.writeNumberField("snapshots", i.snapshots());
+                if (i.snapshots() < 0) {
+                    g.writeNullField("snapshots");
+                } else {
+                    g.writeNumberField("snapshots", i.snapshots());
+                }
                 g.writeNumberField("inodeCapacity", i.inodeCapacity());
                 g.writeNumberField("txid", i.txid());
                 g.writeStringField("created", Instant.ofEpochMilli(i.createdMillis()).toString());
@@ -72,7 +76,7 @@ final class InfoCommand extends ImageCommand {
                 i.dataBlocks() == 0 ? 0.0 : 100.0 * i.usedBlocks() / i.dataBlocks());
         out.printf("free:           %s (%d blocks)%n", Human.bytes(i.freeBlocks() * bs), i.freeBlocks());
         out.printf("files:          %d of %d%n", i.files(), i.inodeCapacity());
-        out.printf("snapshots:      %d%n", i.snapshots());
+        out.printf("snapshots:      %s%n", i.snapshots() < 0 ? "unreadable (run vde fsck)" : i.snapshots());
         out.printf("last txid:      %d%n", i.txid());
         out.printf("created:        %s%n", Instant.ofEpochMilli(i.createdMillis()));
         return ExitCodes.OK;

@@ -346,7 +346,16 @@ public final class Image implements Closeable {
                 s.totalBlocks, s.freeBlocks, s.totalBlocks - s.dataStart, s.fileCount, s.inodeCount, s.txid,
                 s.createdMillis, s.totalBlocks * s.blockSize, s.walStart, s.walBlocks,
                 s.bitmapStart, s.bitmapBlocks, s.inodeStart, s.inodeBlocks, s.snapStart, s.snapBlocks, s.dataStart,
-                reading(() -> tx.catalog().snapshotCount));
+                snapshotCount());
+    }
+
+    /** The number of snapshots, or -1 when the catalog cannot be read (info still reports the rest). */
+    private long snapshotCount() {
+        try {
+            return reading(() -> tx.catalog().snapshotCount);
+        } catch (CorruptImageException e) {
+            return -1;
+        }
     }
 
     /** Every live file, sorted by name. */

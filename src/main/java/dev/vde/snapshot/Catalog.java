@@ -42,6 +42,15 @@ public final class Catalog {
                 throw new CorruptImageException(sb.snapStart, "snapshot catalog", "it counts " + root.snapshotCount
                         + " snapshots but its list holds " + out.size());
             }
+            java.util.Set<String> names = new java.util.HashSet<>();
+            for (int i = 0; i < out.size(); i++) {
+                SnapshotRecord r = out.get(i);
+                if (r.id >= root.nextSnapshotId || (i > 0 && r.id <= out.get(i - 1).id) || !names.add(r.name)) {
+                    // Ids in order and names unique are what every lookup and rollback relies on.
+                    throw new CorruptImageException(root.listHead, "snapshot list", "snapshot '" + r.name + "' (id "
+                            + r.id + ") repeats a name or breaks the id order");
+                }
+            }
             records = out;
         }
         return records;
@@ -107,7 +116,7 @@ public final class Catalog {
             pages[p] = p < old.size() ? old.get(p) : more[p - old.size()];
         }
         for (int p = needed; p < old.size(); p++) {
-            tx.allocator().free(old.get(p), 1);
+            tx.free(old.get(p));
         }
         for (int p = 0; p < pages.length; p++) {
             List<SnapshotRecord> slice = records.subList(p * per, Math.min(records.size(), (p + 1) * per));
@@ -128,6 +137,15 @@ public final class Catalog {
         if (out.size() != r.fileCount) {
             throw new CorruptImageException(r.filesHead, "snapshot '" + r.name + "'", "it counts " + r.fileCount
                     + " files but its file table holds " + out.size());
+        }
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (int i = 0; i < out.size(); i++) {
+            Inode f = out.get(i);
+            if ((i > 0 && f.number <= out.get(i - 1).number) || !names.add(f.name)) {
+                // A rollback would index a repeated inode or name twice.
+                throw new CorruptImageException(r.filesHead, "snapshot '" + r.name + "'", "file '" + f.name
+                        + "' (inode " + f.number + ") repeats an inode or a name, or breaks inode order");
+            }
         }
         return out;
     }
@@ -152,7 +170,7 @@ public final class Catalog {
     /** Frees the pages of a snapshot's file table (at commit). */
     public void freeFiles(SnapshotRecord r) {
         forEachPage(r.filesHead, r.filesPages, "file table of snapshot '" + r.name + "'", Tag.SFIL,
-                b -> tx.allocator().free(b, 1));
+                tx::free);
     }
 
     /** Visits the blocks of a page chain (for fsck and freeing). */

@@ -1,6 +1,7 @@
 package dev.vde.snapshot;
 
 import dev.vde.format.BlockTrailer;
+import dev.vde.format.CatalogRootCodec;
 import dev.vde.format.CorruptImageException;
 import dev.vde.format.InodeLayout;
 import dev.vde.format.LE;
@@ -116,7 +117,7 @@ public final class SnapshotListCodec {
                 throw new CorruptImageException(blockNo, where, "name length " + nameLength);
             }
             r.name = Utf8.decode(b, off + 114, nameLength, blockNo, where);
-            if (r.id < 1 || r.txid < 1 || r.fileCount < 0 || r.bytes < 0 || r.extentCount < 0 || r.dataBlocks < 0
+            if (r.id < 1 || r.id > CatalogRootCodec.MAX_SNAPSHOT_ID || r.txid < 1 || r.fileCount < 0 || r.bytes < 0 || r.extentCount < 0 || r.dataBlocks < 0
                     || r.metaBlocks < 0 || r.filesPages < 0 || (r.filesHead == 0) != (r.fileCount == 0)
                     || (r.filesHead == 0) != (r.filesPages == 0)
                     || (r.filesHead != 0 && (r.filesHead < dataStart || r.filesHead >= totalBlocks))) {

@@ -104,6 +104,9 @@ public final class Transaction implements NodeStore, Allocator.Pages {
         return refs;
     }
 
+    /** Runs from which {@link #releaseAll} rebuilds the ref-count table instead of adjusting it. */
+    static final int BULK_RUNS = 64;
+
     /** Owner recorded in ref-count tree nodes. */
     public static final long REFCOUNT_OWNER = 0;
 
@@ -182,11 +185,15 @@ public final class Transaction implements NodeStore, Allocator.Pages {
         return b;
     }
 
-    /** As {@link #release} for many sorted, disjoint runs, in one pass over the ref-count table. */
+    /**
+     * As {@link #release} for many sorted, disjoint runs. Past {@link #BULK_RUNS} runs the table
+     * is merged and rebuilt in one pass (O(runs + entries)); below it, removing a small file
+     * adjusts only the entries it touches instead of rewriting a table of a million ranges.
+     */
     public void releaseAll(RunList runs) {
-        if (sb.catalogBlock == 0 && refs == null || refCounts().isEmpty()) {
+        if (sb.catalogBlock == 0 && refs == null || refCounts().isEmpty() || runs.size() < BULK_RUNS) {
             for (int i = 0; i < runs.size(); i++) {
-                allocator.free(runs.start(i), runs.length(i));
+                release(runs.start(i), runs.length(i));
             }
             return;
         }

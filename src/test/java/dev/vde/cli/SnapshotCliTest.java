@@ -104,4 +104,25 @@ class SnapshotCliTest {
                     .contains("Usage: vde snapshot " + sub, "Examples:", "Exit status:");
         }
     }
+
+    /** A damaged catalog must not hide the rest of the image: info reports it and exits 0; the snapshot commands exit 7. */
+    @Test
+    void infoSurvivesADamagedCatalog() throws Exception {
+        ok(bytes("x"), "write", img, "f");
+        ok("snapshot", "create", img, "s");
+        JsonNode info = json("info", img, "--json");
+        long at = info.get("regions").get("snap").get("start").asLong() * info.get("blockSize").asLong() + 7;
+        try (java.io.RandomAccessFile raf = new java.io.RandomAccessFile(img, "rw")) {
+            raf.seek(at);
+            int b = raf.read();
+            raf.seek(at);
+            raf.write(b ^ 0x40);
+        }
+        JsonNode damaged = json("info", img, "--json");
+        assertThat(damaged.get("snapshots").isNull()).isTrue();
+        assertThat(damaged.get("files").asLong()).isEqualTo(1);
+        assertThat(ok("info", img).out()).contains("snapshots:      unreadable (run vde fsck)");
+        fails(7, "snapshot", "list", img);
+        assertThat(ok("cat", img, "f").stdout()).isEqualTo(bytes("x"));
+    }
 }

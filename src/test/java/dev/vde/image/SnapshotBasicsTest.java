@@ -88,4 +88,40 @@ class SnapshotBasicsTest {
             assertThat(img.info().usedBlocks()).isEqualTo(Space.referencedBlocks(img));
         }
     }
+
+    /**
+     * rm takes one of two paths when snapshots exist: a few extents adjust the ref-count
+     * entries they touch, many (64 and more) merge with the whole table at once. Both must free
+     * exactly the blocks no snapshot holds.
+     */
+    @Test
+    void removingSmallAndLargeSharedFilesFreesExactlyTheUnsharedBlocks() throws Exception {
+        MemoryDevice dev = new MemoryDevice(BS, 8192);
+        Image.format(dev, 0);
+        Model live = new Model();
+        try (Image img = Image.open(dev, true)) {
+            for (int i = 0; i < 100; i++) {
+                write(img, live, "big", 2L * i * BS, random(BS, 100 + i));
+            }
+            write(img, live, "small", 0, random(3 * BS, 7));
+            assertThat(img.stat("big").extents()).isGreaterThanOrEqualTo(64);
+            img.createSnapshot("s");
+            Model frozen = live.copy();
+            write(img, live, "big", 4 * BS, random(BS, 8));
+            write(img, live, "fresh", 0, random(20 * BS, 9));
+            long before = img.info().usedBlocks();
+            for (String name : new String[] {"big", "small", "fresh"}) {
+                img.remove(name);
+                live.files.remove(name);
+                assertThat(Space.check(img)).as("after rm %s", name).isNull();
+                assertThat(Space.checkCounts(img)).as("counts after rm %s", name).isNull();
+                assertThat(frozen.diff(img, "s")).as("after rm %s", name).isNull();
+            }
+            // What the snapshot holds stays: its 103 data blocks and its own metadata.
+            assertThat(img.info().usedBlocks()).isGreaterThan(103).isLessThan(before - 20);
+            img.deleteSnapshot("s");
+            assertThat(img.refCounts().isEmpty()).isTrue();
+            assertThat(Space.check(img)).isNull();
+        }
+    }
 }

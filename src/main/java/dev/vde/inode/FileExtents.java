@@ -9,6 +9,8 @@ import dev.vde.format.InodeLayout;
 import dev.vde.wal.Transaction;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
 import java.util.List;
 
 /**
@@ -224,6 +226,44 @@ public final class FileExtents {
                 }
             }
         }
+    }
+
+    /**
+     * Every extent in logical order, pulled one at a time (validated like {@link #forEach}), for
+     * walking two maps side by side. Valid until the map changes.
+     */
+    public Iterator<Extent> iterator() {
+        if (tree == null) {
+            Iterator<Extent> it = new ArrayList<>(ino.inline).iterator();
+            return new Iterator<>() {
+                @Override
+                public boolean hasNext() {
+                    return it.hasNext();
+                }
+
+                @Override
+                public Extent next() {
+                    return checked(it.next());
+                }
+            };
+        }
+        BTree.Cursor c = tree.first();
+        return new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return c.valid();
+            }
+
+            @Override
+            public Extent next() {
+                if (!c.valid()) {
+                    throw new NoSuchElementException();
+                }
+                Extent e = checked(Extent.fromWords(c.entry()));
+                c.next();
+                return e;
+            }
+        };
     }
 
     /** As {@link #forEach}, for visitors that do I/O: the first IOException stops the walk and is rethrown. */

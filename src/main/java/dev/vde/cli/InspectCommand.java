@@ -102,7 +102,7 @@ final class InspectCommand extends ImageCommand {
             out.printf("snapshot:      %s%n", identity(h.snapshot()));
             out.printf("base:          %s%n", h.full() ? "none (full delta)" : identity(h.base()));
             out.printf("txids:         since %d, until %d%n", h.sinceTxId(), h.untilTxId());
-            out.printf("extents:       %d DATA records%n", h.extentCount());
+            out.printf("extents:       %s%n", plural(h.extentCount(), "DATA record"));
             out.printf("%n%8s %12s  %-4s %10s  %s%n", "RECORD", "POSITION", "TYPE", "INODE", "DETAILS");
             out.flush();
         }
@@ -136,7 +136,7 @@ final class InspectCommand extends ImageCommand {
             } else if (r instanceof DeltaRecord.Data) {
                 DeltaRecord.Data d = (DeltaRecord.Data) r;
                 inode = Long.toString(d.inode());
-                details = "offset " + d.logicalOffset() + ", " + d.blockCount() + " blocks (source block "
+                details = "offset " + d.logicalOffset() + ", " + plural(d.blockCount(), "block") + " (source block "
                         + d.startBlock() + "), " + d.dataLength() + " data bytes";
             } else {
                 DeltaRecord.End e = (DeltaRecord.End) r;
@@ -146,15 +146,19 @@ final class InspectCommand extends ImageCommand {
             out.printf("%8d %12d  %-4s %10s  %s%n", number, position, r.type().label(), inode, details);
         }
 
+        private static String plural(long n, String what) {
+            return n + " " + what + (n == 1 ? "" : "s");
+        }
+
         private static String quote(String name) {
             return "\"" + name.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
         }
 
         @Override
         public void summary(DeltaReader.Summary s) {
-            out.printf("%nsummary:       %d records, %d extents, %d data bytes (%s), %d stream bytes (%s): valid%n",
-                    s.records(), s.dataRecords(), s.dataBytes(), Human.bytes(s.dataBytes()), s.streamBytes(),
-                    Human.bytes(s.streamBytes()));
+            out.printf("%nsummary:       %s, %s, %d data bytes (%s), %d stream bytes (%s): valid%n",
+                    plural(s.records(), "record"), plural(s.dataRecords(), "extent"), s.dataBytes(),
+                    Human.bytes(s.dataBytes()), s.streamBytes(), Human.bytes(s.streamBytes()));
         }
 
         @Override

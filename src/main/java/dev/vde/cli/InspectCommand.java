@@ -114,28 +114,21 @@ final class InspectCommand extends ImageCommand {
 
         @Override
         public void record(long number, long position, DeltaRecord r) {
-            String inode = "";
             String details;
             if (r instanceof DeltaRecord.File) {
                 DeltaRecord.File f = (DeltaRecord.File) r;
-                inode = Long.toString(f.inode());
                 details = (f.created() ? "new " : "") + quote(f.name());
             } else if (r instanceof DeltaRecord.Move) {
-                inode = Long.toString(((DeltaRecord.Move) r).inode());
                 details = "to " + quote(((DeltaRecord.Move) r).name());
             } else if (r instanceof DeltaRecord.Delete) {
-                inode = Long.toString(((DeltaRecord.Delete) r).inode());
                 details = quote(((DeltaRecord.Delete) r).name());
             } else if (r instanceof DeltaRecord.Size) {
-                inode = Long.toString(((DeltaRecord.Size) r).inode());
                 details = "size " + ((DeltaRecord.Size) r).size();
             } else if (r instanceof DeltaRecord.Hole) {
                 DeltaRecord.Hole h = (DeltaRecord.Hole) r;
-                inode = Long.toString(h.inode());
                 details = "offset " + h.offset() + ", length " + h.length();
             } else if (r instanceof DeltaRecord.Data) {
                 DeltaRecord.Data d = (DeltaRecord.Data) r;
-                inode = Long.toString(d.inode());
                 details = "offset " + d.logicalOffset() + ", " + plural(d.blockCount(), "block") + " (source block "
                         + d.startBlock() + "), " + d.dataLength() + " data bytes";
             } else {
@@ -143,6 +136,7 @@ final class InspectCommand extends ImageCommand {
                 details = e.recordCount() + " records, " + e.streamBytes() + " bytes, " + e.dataBytes()
                         + " data bytes, stream checksum " + String.format("%016x", e.streamChecksum());
             }
+            String inode = r instanceof DeltaRecord.End ? "" : Long.toString(r.inode());
             out.printf("%8d %12d  %-4s %10s  %s%n", number, position, r.type().label(), inode, details);
         }
 
@@ -223,28 +217,25 @@ final class InspectCommand extends ImageCommand {
             g.writeNumberField("record", number);
             g.writeNumberField("position", position);
             g.writeStringField("type", r.type().label());
+            if (!(r instanceof DeltaRecord.End)) {
+                g.writeNumberField("inode", r.inode());
+            }
             if (r instanceof DeltaRecord.File) {
                 DeltaRecord.File f = (DeltaRecord.File) r;
-                g.writeNumberField("inode", f.inode());
                 g.writeBooleanField("new", f.created());
                 g.writeStringField("name", f.name());
             } else if (r instanceof DeltaRecord.Move) {
-                g.writeNumberField("inode", ((DeltaRecord.Move) r).inode());
                 g.writeStringField("name", ((DeltaRecord.Move) r).name());
             } else if (r instanceof DeltaRecord.Delete) {
-                g.writeNumberField("inode", ((DeltaRecord.Delete) r).inode());
                 g.writeStringField("name", ((DeltaRecord.Delete) r).name());
             } else if (r instanceof DeltaRecord.Size) {
-                g.writeNumberField("inode", ((DeltaRecord.Size) r).inode());
                 g.writeNumberField("size", ((DeltaRecord.Size) r).size());
             } else if (r instanceof DeltaRecord.Hole) {
                 DeltaRecord.Hole h = (DeltaRecord.Hole) r;
-                g.writeNumberField("inode", h.inode());
                 g.writeNumberField("offset", h.offset());
                 g.writeNumberField("length", h.length());
             } else if (r instanceof DeltaRecord.Data) {
                 DeltaRecord.Data d = (DeltaRecord.Data) r;
-                g.writeNumberField("inode", d.inode());
                 g.writeNumberField("offset", d.logicalOffset());
                 g.writeNumberField("blocks", d.blockCount());
                 g.writeNumberField("startBlock", d.startBlock());

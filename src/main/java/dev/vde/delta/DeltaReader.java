@@ -41,7 +41,6 @@ public final class DeltaReader {
     /** Number and offset of the record last returned (0 and 0: the header). */
     private long number;
     private long offset;
-    private RecordType type;
     private long dataRecords;
     private long dataBytes;
     private End end;
@@ -152,7 +151,6 @@ public final class DeltaReader {
         }
         long at = position;
         long num = number + 1;
-        type = null;
         int n = read(record, 0, DeltaFormat.FRAME);
         if (n == 0) {
             throw corrupt(num, null, at, "truncated: the stream ends without an end record");
@@ -192,7 +190,6 @@ public final class DeltaReader {
         chain = DeltaFormat.chain(chain, c);
         number = num;
         offset = at;
-        type = t;
         if (r instanceof End) {
             checkEnd((End) r, before);
         }
@@ -239,7 +236,7 @@ public final class DeltaReader {
             problem = "stream checksum mismatch";
         }
         if (problem != null) {
-            throw corrupt(number, type.label(), offset, problem);
+            throw corrupt(number, RecordType.END.label(), offset, problem);
         }
         byte[] one = new byte[1];
         if (read(one, 0, 1) != 0) {

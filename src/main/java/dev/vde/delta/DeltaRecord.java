@@ -10,6 +10,11 @@ import java.nio.ByteBuffer;
 public sealed interface DeltaRecord {
     RecordType type();
 
+    /** The file the record is about: its inode number on the source; 0 for END, which is about none. */
+    default long inode() {
+        return 0;
+    }
+
     /**
      * A file of the delta. With {@code created}, a new file, empty (size 0) until later records
      * change it; without, a file of the base, named as the base holds it, that later records of the

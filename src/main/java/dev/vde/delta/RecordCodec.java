@@ -101,12 +101,9 @@ public final class RecordCodec {
             LE.i64(b, 8, f.inode());
             LE.i32(b, 16, f.created() ? NEW : 0);
             body = 12 + name(b, 20, f.name());
-        } else if (r instanceof Move) {
-            LE.i64(b, 8, ((Move) r).inode());
-            body = 8 + name(b, 16, ((Move) r).name());
-        } else if (r instanceof Delete) {
-            LE.i64(b, 8, ((Delete) r).inode());
-            body = 8 + name(b, 16, ((Delete) r).name());
+        } else if (r instanceof Move || r instanceof Delete) {
+            LE.i64(b, 8, r.inode());
+            body = 8 + name(b, 16, r instanceof Move ? ((Move) r).name() : ((Delete) r).name());
         } else if (r instanceof Size) {
             body = longs(b, ((Size) r).inode(), ((Size) r).size());
         } else if (r instanceof Hole) {
@@ -215,7 +212,7 @@ public final class RecordCodec {
                     ? "counts " + e.recordCount() + ", " + e.streamBytes() + ", " + e.dataBytes() + " are impossible"
                     : null;
         }
-        long inode = inode(r);
+        long inode = r.inode();
         if (inode < 1) {
             return "inode " + inode + " is not positive";
         }
@@ -234,21 +231,6 @@ public final class RecordCodec {
         }
         Data d = (Data) r;
         return dataProblem(inode, d.logicalOffset(), d.blockCount(), d.dataLength(), blockSize);
-    }
-
-    private static long inode(DeltaRecord r) {
-        if (r instanceof File) {
-            return ((File) r).inode();
-        } else if (r instanceof Move) {
-            return ((Move) r).inode();
-        } else if (r instanceof Delete) {
-            return ((Delete) r).inode();
-        } else if (r instanceof Size) {
-            return ((Size) r).inode();
-        } else if (r instanceof Hole) {
-            return ((Hole) r).inode();
-        }
-        return ((Data) r).inode();
     }
 
     private static String dataProblem(long inode, long logicalOffset, int blockCount, long dataLength, int blockSize) {

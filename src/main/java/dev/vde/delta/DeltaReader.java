@@ -59,15 +59,13 @@ public final class DeltaReader {
         this.source = source;
         byte[] h = record;
         int n = read(h, 0, DeltaFormat.HEADER_SIZE);
-        int magicBytes = Math.min(n, 4);
-        byte[] magic = {0x52, 0x44, 0x4C, 0x54};
-        for (int i = 0; i < magicBytes; i++) {
-            if (h[i] != magic[i]) {
+        for (int i = 0; i < Math.min(n, 4); i++) {
+            if ((h[i] & 0xff) != (DeltaFormat.MAGIC >>> (24 - 8 * i) & 0xff)) {
                 throw corrupt(0, "header", 0, "not a vde delta: the stream does not start with \"RDLT\"");
             }
         }
         if (n < 6) {
-            throw truncated(n == 0 ? "the stream is empty" : "the stream ends at byte " + n + " inside the header");
+            throw headerTruncated(n == 0 ? "the stream is empty" : "the stream ends at byte " + n + " inside the header");
         }
         int version = LE.u16(h, 4);
         if (version != DeltaFormat.VERSION) {
@@ -76,7 +74,7 @@ public final class DeltaReader {
                     + DeltaFormat.VERSION + ")");
         }
         if (n < DeltaFormat.HEADER_SIZE) {
-            throw truncated("the stream ends at byte " + n + " inside the header ("
+            throw headerTruncated("the stream ends at byte " + n + " inside the header ("
                     + DeltaFormat.HEADER_SIZE + " bytes)");
         }
         long stored = LE.i64(h, HeaderCodec.CHECKSUM_AT);
@@ -92,7 +90,7 @@ public final class DeltaReader {
         position = n;
     }
 
-    private CorruptDeltaException truncated(String detail) {
+    private CorruptDeltaException headerTruncated(String detail) {
         return corrupt(0, "header", 0, "truncated: " + detail);
     }
 

@@ -1,5 +1,6 @@
 package dev.vde.cli;
 
+import dev.vde.delta.CorruptDeltaException;
 import dev.vde.error.ConflictException;
 import dev.vde.error.NoSpaceException;
 import dev.vde.error.NotFoundException;
@@ -33,7 +34,7 @@ public final class ExitCodes {
         "3:not found (image, file or name)",
         "5:conflict (image locked by another process, name exists)",
         "6:no space left in the image or on the host file system",
-        "7:corrupt or unsupported input (image fails validation)",
+        "7:corrupt or unsupported input (image or delta fails validation)",
         "8:other I/O or internal error",
     };
 
@@ -73,6 +74,9 @@ public final class ExitCodes {
         }
         if (e instanceof CorruptImageException) {
             return new Failure(CORRUPT, "corrupt image: " + e.getMessage());
+        }
+        if (e instanceof CorruptDeltaException) {
+            return new Failure(CORRUPT, "corrupt delta: " + e.getMessage());
         }
         if (e instanceof UnsupportedFormatException) {
             return new Failure(CORRUPT, "unsupported: " + e.getMessage());

@@ -12,7 +12,11 @@ final class Json {
     }
 
     static JsonGenerator generator(Io io) throws IOException {
-        OutputStream out = io.outStream();
+        return generator(io.outStream());
+    }
+
+    /** A document on any stream (diff's statistics go to stderr when stdout carries the delta). */
+    static JsonGenerator generator(OutputStream out) throws IOException {
         JsonGenerator g = new JsonFactory().createGenerator(new NoClose(out), JsonEncoding.UTF8);
         g.useDefaultPrettyPrinter();
         return new Terminated(g, out);

@@ -34,6 +34,11 @@ final class Style {
         return on ? new Style(true) : PLAIN;
     }
 
+    /** True if standard output is this process's own and a terminal: no place for binary data. */
+    static boolean stdoutIsTerminal(Io io) {
+        return io.isProcessStdout() && isatty(1);
+    }
+
     /** isatty(fd) through Jansi's native library; false if it cannot be loaded. */
     private static boolean isatty(int fd) {
         try {

@@ -5,6 +5,10 @@ import dev.vde.error.ImageLockedException;
 import dev.vde.error.NoSpaceException;
 import dev.vde.error.NotFoundException;
 import dev.vde.alloc.RefCountTable;
+import dev.vde.delta.DiffPlanner;
+import dev.vde.delta.DiffStats;
+import dev.vde.delta.DiffVisitor;
+import dev.vde.snapshot.SnapshotRecord;
 import dev.vde.btree.BTree;
 import dev.vde.format.BlockTrailer;
 import dev.vde.format.CorruptImageException;
@@ -472,6 +476,43 @@ public final class Image implements Closeable {
     /** The frozen files of a snapshot, in inode order, for inspection (dump-tree, fsck). */
     public List<Inode> snapshotFiles(String name) {
         return reading(() -> ns.catalog.files(new Snapshots(ns).find(name)));
+    }
+
+    /**
+     * Plans the change from snapshot {@code from} (null: from nothing, a full delta) to snapshot
+     * {@code to}, from metadata alone; see {@link DiffPlanner}.
+     *
+     * @throws NotFoundException if a snapshot is missing
+     * @throws IllegalArgumentException if {@code from} is not older than {@code to}
+     */
+    public DiffStats diff(String from, String to, DiffVisitor visitor) {
+        return reading(() -> {
+            Snapshots s = new Snapshots(ns);
+            SnapshotRecord target = s.find(to);
+            SnapshotRecord base = from == null ? null : s.find(from);
+            if (base != null && base.txid >= target.txid) {
+                throw new IllegalArgumentException("snapshot '" + from + "' is not older than '" + to + "'");
+            }
+            return new DiffPlanner(tx).plan(base == null ? List.of() : ns.catalog.files(base),
+                    base == null ? -1 : base.txid, ns.catalog.files(target), visitor);
+        });
+    }
+
+    /**
+     * Reads {@code count} data blocks from physical block {@code start} into {@code dst} (from its
+     * position; it must have room), for shipping what {@link #diff} names.
+     */
+    public void readBlocks(long start, int count, java.nio.ByteBuffer dst) throws IOException {
+        checkUsable();
+        Superblock s = committed;
+        if (start < s.dataStart || count < 0 || start > s.totalBlocks - count) {
+            throw new CorruptImageException("blocks [" + start + ", +" + count + ") lie outside the data region");
+        }
+        byte[] b = new byte[dev.blockSize()];
+        for (int i = 0; i < count; i++) {
+            dev.read(start + i, b, 0);
+            dst.put(b);
+        }
     }
 
     /** The ref-count table of the committed state, for inspection; do not change it. */

@@ -39,6 +39,9 @@ echo "\$ vde snapshot rollback demo.vde monday && vde ls demo.vde && vde cat dem
 vde snapshot rollback "$img" monday
 vde ls "$img"
 vde cat "$img" hello.txt
+echo "\$ vde diff demo.vde --to monday -o monday.rdlt && vde inspect monday.rdlt | tail -4   # a verified delta"
+vde diff "$img" --to monday -o "$dir/monday.rdlt"
+vde inspect "$dir/monday.rdlt" | tail -4
 echo "\$ vde info demo.vde"
 vde info "$img"
 echo "\$ vde fsck demo.vde   # checks every snapshot and every shared block's count too"

@@ -132,6 +132,7 @@ public final class Main implements Runnable {
             return new String[] {
                 "vde " + p.getProperty("version", "unknown"),
                 "image format: reads and writes version " + dev.vde.format.Superblock.FORMAT_VERSION,
+                "delta format (.rdlt): reads and writes version " + dev.vde.delta.DeltaFormat.VERSION,
             };
         }
     }

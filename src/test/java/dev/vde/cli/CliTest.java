@@ -133,7 +133,7 @@ class CliTest {
                 assertThat(ok(cmd, "--help").out()).as(cmd).contains("Usage: vde " + cmd, "Examples:", "Exit status:");
                 assertThat(ok("help", cmd).out()).as("help " + cmd).contains("Usage: vde " + cmd);
             }
-            assertThat(ok("--version").out()).startsWith("vde ").contains("image format: reads and writes version 1")
+            assertThat(ok("--version").out()).startsWith("vde ").contains("image format: reads and writes version 1", "delta format (.rdlt): reads and writes version 1")
                     .doesNotContain("unknown").doesNotContain("${");
         }
 

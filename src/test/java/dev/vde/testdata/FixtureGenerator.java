@@ -8,6 +8,7 @@ import dev.vde.format.Superblock;
 import dev.vde.format.Tag;
 import dev.vde.image.FileInfo;
 import dev.vde.image.Image;
+import dev.vde.image.SnapshotInfo;
 import dev.vde.inode.Extent;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -29,6 +30,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.zip.GZIPInputStream;
@@ -66,6 +69,8 @@ public final class FixtureGenerator {
         }
     }
 
+    /** contents.tsv: {@code snapshot} is {@code -} for a live file, else the snapshot that holds it. */
+    static final String CONTENTS_HEADER = "image\tname\tsize\tsha256\tsnapshot";
     static final String HEADER = "fixture\tsource\tfsck\tfindings\trepair\trecheck\tremoved\tchanged\thow";
 
     private final Path work;
@@ -75,17 +80,28 @@ public final class FixtureGenerator {
     private final List<Expect> expected = new ArrayList<>();
     private final List<Expect> knownFailures = new ArrayList<>();
 
-    private FixtureGenerator(Path work, Path out) {
+    /** snapshots.vde: image -> snapshot name -> file name -> content. */
+    private final Map<String, Map<String, Map<String, byte[]>>> snapshotContents = new LinkedHashMap<>();
+    /** snapshots.vde: the snapshot list as the engine reports it after the last operation. */
+    private final Map<String, List<SnapshotInfo>> snapshotLists = new LinkedHashMap<>();
+    /** Fixtures whose .vde.gz is (re)written; empty: all of them. */
+    private final Set<String> only;
+
+    private FixtureGenerator(Path work, Path out, Set<String> only) {
         this.work = work;
         this.out = out;
+        this.only = only;
     }
+
+    static final String SNAPSHOTS_HEADER = "image\tid\tname\ttxid\tdigest\tfiles\tbytes";
 
     public static void main(String[] args) throws Exception {
         Path out = Path.of(args.length > 0 ? args[0] : "testdata");
         Files.createDirectories(out);
+        Set<String> only = new TreeSet<>(Arrays.asList(args).subList(Math.min(1, args.length), args.length));
         Path work = Files.createTempDirectory("vde-fixtures");
         try {
-            new FixtureGenerator(work, out).run();
+            new FixtureGenerator(work, out, only).run();
         } finally {
             try (var s = Files.list(work)) {
                 for (Path p : s.toList()) {
@@ -100,6 +116,7 @@ public final class FixtureGenerator {
         buildEmpty();
         buildFiles();
         buildDeep();
+        buildSnapshots();
         damageFiles();
         damageDeep();
         writeTables();
@@ -160,6 +177,76 @@ public final class FixtureGenerator {
         expected.add(new Expect("deep.vde", "-", 0, List.of(), 0, 0, List.of(), List.of(),
                 "deep: " + DEEP_EXTENTS + " blocks of 512 B (text naming the block) written every other block, one transaction each: "
                         + DEEP_EXTENTS + " extents, an extent tree of height 3"));
+    }
+
+    /**
+     * Files, snapshots and changes between them: shared extents partly overwritten, a file the
+     * snapshot holds removed, a rename, a new file, and a snapshot deleted (ids not contiguous), so
+     * the catalog (SNAP, SLST, SFIL), frozen extent trees and the ref-count table (RCNT) all hold
+     * something.
+     */
+    private void buildSnapshots() throws IOException {
+        String name = "snapshots.vde";
+        Path img = work.resolve(name);
+        Image.create(img, SIZE, BS, 0, false);
+        Random rnd = new Random(0x5eed_5a95L);
+        Map<String, byte[]> live = new LinkedHashMap<>();
+        Map<String, Map<String, byte[]>> snaps = new LinkedHashMap<>();
+        try (Image i = Image.open(img, true)) {
+            write(i, live, "doc", 0, random(rnd, 1500)); // 3 blocks, one extent
+            write(i, live, "sparse", 0, random(rnd, 1000));
+            write(i, live, "sparse", 8 * BS, random(rnd, 1000)); // blocks 2-7 a hole
+            for (int k = 0; k < 6; k++) { // every other block: 6 extents, more than the inode holds inline
+                write(i, live, "frag", 2L * k * BS, random(rnd, BS));
+            }
+            write(i, live, "gone", 0, random(rnd, 700));
+            if (i.extents("frag").tree() == null) {
+                throw new IllegalStateException(name + ": frag has no extent tree");
+            }
+            snapshot(i, live, snaps, "mon");
+
+            write(i, live, "doc", 600, random(rnd, 100)); // inside the shared extent: copy on write
+            i.remove("gone"); // mon still holds it
+            live.remove("gone");
+            i.rename("sparse", "sparse.img", false);
+            live.put("sparse.img", live.remove("sparse"));
+            write(i, live, "new.txt", 0, "made on tuesday\n".getBytes(StandardCharsets.UTF_8));
+            snapshot(i, live, snaps, "tue");
+
+            write(i, live, "frag", 2L * BS + 100, random(rnd, 200)); // frag's second extent, shared by mon and tue
+            snapshot(i, live, snaps, "tmp");
+            write(i, live, "doc", 0, random(rnd, 50));
+            i.deleteSnapshot("tmp"); // its id is not reused: the ids left are 1, 2, 4
+            snaps.remove("tmp");
+            snapshot(i, live, snaps, "wed");
+
+            write(i, live, "new.txt", 16, "and on wednesday\n".getBytes(StandardCharsets.UTF_8));
+            if (i.refCounts().isEmpty()) {
+                throw new IllegalStateException(name + ": the ref-count table is empty");
+            }
+            List<SnapshotInfo> list = i.snapshots();
+            List<Long> ids = list.stream().map(SnapshotInfo::id).toList();
+            if (list.size() < 3 || ids.get(ids.size() - 1) - ids.get(0) == ids.size() - 1) {
+                throw new IllegalStateException(name + ": snapshot ids " + ids + " (want 3 or more, not contiguous)");
+            }
+            snapshotLists.put(name, list);
+        }
+        contents.put(name, live);
+        snapshotContents.put(name, snaps);
+        expected.add(new Expect(name, "-", 0, List.of(), 0, 0, List.of(), List.of(),
+                "doc (1500 B), sparse (1000 B at 0 and at 4096), frag (6 blocks every other block: an extent tree), "
+                        + "gone (700 B); snapshot mon; doc bytes 600-699 rewritten, gone removed, sparse renamed "
+                        + "sparse.img, new.txt; snapshot tue; frag bytes 1124-1323 rewritten; snapshot tmp; doc bytes "
+                        + "0-49 rewritten; tmp deleted; snapshot wed; new.txt appended: snapshots mon, tue, wed "
+                        + "(ids 1, 2, 4), a non-empty ref-count table"));
+    }
+
+    private static void snapshot(Image i, Map<String, byte[]> live, Map<String, Map<String, byte[]>> snaps,
+            String name) throws IOException {
+        i.createSnapshot(name);
+        Map<String, byte[]> frozen = new TreeMap<>();
+        live.forEach((k, v) -> frozen.put(k, v.clone()));
+        snaps.put(name, frozen);
     }
 
     private static byte[] random(Random rnd, int n) {
@@ -479,15 +566,23 @@ public final class FixtureGenerator {
     // ---- output ----
 
     private void writeTables() throws IOException, NoSuchAlgorithmException {
-        try (var old = Files.newDirectoryStream(out, "*.vde.gz")) {
-            for (Path p : old) {
-                Files.delete(p);
+        if (only.isEmpty()) {
+            try (var old = Files.newDirectoryStream(out, "*.vde.gz")) {
+                for (Path p : old) {
+                    Files.delete(p);
+                }
             }
         }
         List<String> fixtures = new ArrayList<>();
         expected.forEach(e -> fixtures.add(e.fixture()));
         knownFailures.forEach(e -> fixtures.add(e.fixture()));
+        if (!fixtures.containsAll(only)) {
+            throw new IllegalArgumentException("no such fixture among " + only);
+        }
         for (String name : fixtures) {
+            if (!only.isEmpty() && !only.contains(name)) {
+                continue;
+            }
             try (InputStream in = Files.newInputStream(work.resolve(name));
                     OutputStream o = new GZIPOutputStream(Files.newOutputStream(out.resolve(name + ".gz")))) {
                 in.transferTo(o);
@@ -499,15 +594,29 @@ public final class FixtureGenerator {
         List<String> known = new ArrayList<>(List.of(HEADER));
         knownFailures.forEach(e -> known.add(e.row()));
         Files.write(out.resolve("known-failures.tsv"), known);
-        List<String> c = new ArrayList<>(List.of("image\tname\tsize\tsha256"));
+        List<String> c = new ArrayList<>(List.of(CONTENTS_HEADER));
         MessageDigest sha = MessageDigest.getInstance("SHA-256");
         for (var img : contents.entrySet()) {
             for (var file : img.getValue().entrySet()) {
                 c.add(img.getKey() + "\t" + file.getKey() + "\t" + file.getValue().length + "\t"
-                        + HexFormat.of().formatHex(sha.digest(file.getValue())));
+                        + HexFormat.of().formatHex(sha.digest(file.getValue())) + "\t-");
+            }
+            for (var snap : snapshotContents.getOrDefault(img.getKey(), Map.of()).entrySet()) {
+                for (var file : snap.getValue().entrySet()) {
+                    c.add(img.getKey() + "\t" + file.getKey() + "\t" + file.getValue().length + "\t"
+                            + HexFormat.of().formatHex(sha.digest(file.getValue())) + "\t" + snap.getKey());
+                }
             }
         }
         Files.write(out.resolve("contents.tsv"), c);
+        List<String> s = new ArrayList<>(List.of(SNAPSHOTS_HEADER));
+        for (var img : snapshotLists.entrySet()) {
+            for (SnapshotInfo x : img.getValue()) {
+                s.add(String.join("\t", img.getKey(), Long.toString(x.id()), x.name(), Long.toString(x.txid()),
+                        x.digest(), Long.toString(x.fileCount()), Long.toString(x.bytes())));
+            }
+        }
+        Files.write(out.resolve("snapshots.tsv"), s);
     }
 
     /** Gunzips fixture {@code name} from {@code testdata} into {@code dir}. */

@@ -8,6 +8,7 @@ import dev.vde.cli.Io;
 import dev.vde.cli.Main;
 import dev.vde.image.FileInfo;
 import dev.vde.image.Image;
+import dev.vde.image.SnapshotInfo;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -68,13 +69,57 @@ class FixturesTest {
         return lines.stream().skip(1).filter(l -> !l.isBlank()).map(Row::parse).toList();
     }
 
-    /** Image -> file name -> size and SHA-256, from contents.tsv. */
+    /** One snapshot of snapshots.tsv, as {@link Image#snapshots()} must report it. */
+    record Snap(long id, String name, long txid, String digest, long files, long bytes) {
+        static Snap of(SnapshotInfo i) {
+            return new Snap(i.id(), i.name(), i.txid(), i.digest(), i.fileCount(), i.bytes());
+        }
+    }
+
+    /** Image -> file name -> size and SHA-256 of the live files, from contents.tsv. */
     static Map<String, Map<String, Content>> contents() throws IOException {
         Map<String, Map<String, Content>> m = new LinkedHashMap<>();
+        for (String[] c : contentRows()) {
+            if (c.length <= 4 || c[4].equals("-")) {
+                m.computeIfAbsent(c[0], k -> new TreeMap<>()).put(c[1], new Content(Long.parseLong(c[2]), c[3]));
+            }
+        }
+        return m;
+    }
+
+    /**
+     * Image -> snapshot -> file name -> size and SHA-256, from the rows of contents.tsv that name a
+     * snapshot (column 5; a row without it, or with {@code -}, is a live file).
+     */
+    static Map<String, Map<String, Map<String, Content>>> snapshotContents() throws IOException {
+        Map<String, Map<String, Map<String, Content>>> m = new LinkedHashMap<>();
+        for (String[] c : contentRows()) {
+            if (c.length > 4 && !c[4].equals("-")) {
+                m.computeIfAbsent(c[0], k -> new TreeMap<>()).computeIfAbsent(c[4], k -> new TreeMap<>())
+                        .put(c[1], new Content(Long.parseLong(c[2]), c[3]));
+            }
+        }
+        return m;
+    }
+
+    private static List<String[]> contentRows() throws IOException {
         List<String> lines = Files.readAllLines(TESTDATA.resolve("contents.tsv"));
+        assertThat(lines.get(0)).isEqualTo(FixtureGenerator.CONTENTS_HEADER);
+        return lines.subList(1, lines.size()).stream().filter(l -> !l.isBlank()).map(l -> l.split("\t")).toList();
+    }
+
+    /** Image -> its snapshots, oldest first, from snapshots.tsv. */
+    static Map<String, List<Snap>> snapshots() throws IOException {
+        Map<String, List<Snap>> m = new LinkedHashMap<>();
+        List<String> lines = Files.readAllLines(TESTDATA.resolve("snapshots.tsv"));
+        assertThat(lines.get(0)).isEqualTo(FixtureGenerator.SNAPSHOTS_HEADER);
         for (String l : lines.subList(1, lines.size())) {
+            if (l.isBlank()) {
+                continue;
+            }
             String[] c = l.split("\t");
-            m.computeIfAbsent(c[0], k -> new TreeMap<>()).put(c[1], new Content(Long.parseLong(c[2]), c[3]));
+            m.computeIfAbsent(c[0], k -> new ArrayList<>()).add(new Snap(Long.parseLong(c[1]), c[2],
+                    Long.parseLong(c[3]), c[4], Long.parseLong(c[5]), Long.parseLong(c[6])));
         }
         return m;
     }
@@ -124,7 +169,57 @@ class FixturesTest {
                     : r.source(), Map.of()));
             want.keySet().removeAll(r.removed());
             assertReads(img, want, r.changed());
+            String image = r.source().equals("-") ? r.fixture() : r.source();
+            assertSnapshots(img, snapshots().getOrDefault(image, List.of()),
+                    snapshotContents().getOrDefault(image, Map.of()));
         }
+    }
+
+    /**
+     * The image's snapshot catalog reads back as recorded: the list (id, name, txid, digest, file
+     * count, bytes), and every file of every snapshot with its size and hash. An image with
+     * snapshots must also have a ref-count table.
+     */
+    private static void assertSnapshots(Path img, List<Snap> want, Map<String, Map<String, Content>> files)
+            throws Exception {
+        assertThat(files.keySet()).as("snapshots with files in contents.tsv")
+                .isSubsetOf(want.stream().map(Snap::name).toList());
+        try (Image i = Image.open(img, false)) {
+            assertThat(i.snapshots().stream().map(Snap::of).toList()).as("snapshots of %s", img.getFileName())
+                    .isEqualTo(want);
+            if (!want.isEmpty()) {
+                assertThat(i.refCounts().isEmpty()).as("ref-count table of %s is empty", img.getFileName()).isFalse();
+            }
+            for (Snap snap : want) {
+                Map<String, Content> f = files.getOrDefault(snap.name(), Map.of());
+                assertThat(i.list(snap.name()).stream().map(FileInfo::name).toList())
+                        .as("files of snapshot %s", snap.name()).containsExactlyElementsOf(f.keySet());
+                assertThat((long) f.size()).as("file count of snapshot %s", snap.name()).isEqualTo(snap.files());
+                for (var e : f.entrySet()) {
+                    ByteArrayOutputStream out = new ByteArrayOutputStream();
+                    i.cat(e.getKey(), snap.name(), Channels.newChannel(out));
+                    assertThat(i.stat(e.getKey(), snap.name()).size()).as("size of %s@%s", e.getKey(), snap.name())
+                            .isEqualTo(e.getValue().size());
+                    assertThat(out.size()).as("bytes read of %s@%s", e.getKey(), snap.name())
+                            .isEqualTo(e.getValue().size());
+                    assertThat(sha256(out.toByteArray())).as("SHA-256 of %s@%s", e.getKey(), snap.name())
+                            .isEqualTo(e.getValue().sha256());
+                }
+            }
+        }
+    }
+
+    /** snapshots.vde holds snapshots, so a future reader that cannot read the catalog fails above. */
+    @Test
+    void theSnapshotFixtureHasSnapshotsWithFiles() throws Exception {
+        List<Snap> snaps = snapshots().get("snapshots.vde");
+        assertThat(snaps).as("snapshots.tsv rows of snapshots.vde").hasSizeGreaterThanOrEqualTo(3);
+        List<Long> ids = snaps.stream().map(Snap::id).toList();
+        assertThat(ids.get(ids.size() - 1) - ids.get(0)).as("ids %s: one snapshot was deleted", ids)
+                .isGreaterThan(ids.size() - 1);
+        assertThat(snapshotContents().get("snapshots.vde").keySet())
+                .containsExactlyInAnyOrderElementsOf(snaps.stream().map(Snap::name).toList());
+        assertThat(rows("expected.tsv").stream().map(Row::fixture)).contains("snapshots.vde");
     }
 
     /** Every expected finding is reported (kind and block, and inode where given); no other kind is. */
@@ -181,6 +276,23 @@ class FixturesTest {
                 assertThat(sha256(out.toByteArray())).as(f.getKey()).isEqualTo(f.getValue().sha256());
             }
         }
+        for (var img : snapshotContents().entrySet()) {
+            Path p = FixtureGenerator.gunzip(TESTDATA, img.getKey(), dir);
+            for (var snap : img.getValue().entrySet()) {
+                Run ls = vde("ls", p.toString(), "--snapshot", snap.getKey());
+                assertThat(ls.status()).as(ls.err()).isZero();
+                assertThat(ls.out().lines().sorted().toList()).as("ls --snapshot %s", snap.getKey())
+                        .isEqualTo(snap.getValue().keySet().stream().sorted().toList());
+                for (var f : snap.getValue().entrySet()) {
+                    ByteArrayOutputStream out = new ByteArrayOutputStream();
+                    int status = Main.run(new Io(new ByteArrayInputStream(new byte[0]), out,
+                            new ByteArrayOutputStream()), "cat", p.toString(), f.getKey(), "--snapshot", snap.getKey());
+                    assertThat(status).isZero();
+                    assertThat(sha256(out.toByteArray())).as("%s@%s", f.getKey(), snap.getKey())
+                            .isEqualTo(f.getValue().sha256());
+                }
+            }
+        }
     }
 
     /** Every fixture in testdata/ is listed once, in expected.tsv or known-failures.tsv, and every listed one exists. */
@@ -200,6 +312,6 @@ class FixturesTest {
                 assertThat(contents()).as("source of %s", r.fixture()).containsKey(r.source());
             }
         }
-        assertThat(Arrays.asList("empty.vde", "files.vde", "deep.vde")).allMatch(listed::contains);
+        assertThat(Arrays.asList("empty.vde", "files.vde", "deep.vde", "snapshots.vde")).allMatch(listed::contains);
     }
 }

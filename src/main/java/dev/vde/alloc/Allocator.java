@@ -80,6 +80,11 @@ public final class Allocator {
         return (page(p)[(int) (bit >>> 6)] & (1L << bit)) != 0;
     }
 
+    /** The first free block of {@code [start, start + length)}, or -1: a word at a time. */
+    public long firstFree(long start, long length) {
+        return findFree(start, start + length);
+    }
+
     /** The first free block at or after {@code from} and before {@code limit}, or -1. */
     private long findFree(long from, long limit) {
         long b = from;

@@ -22,15 +22,15 @@ import java.util.List;
  */
 public final class RefCountTable {
     private final NodeStore store;
-    private final java.util.function.LongPredicate allocated;
+    private final Allocated allocated;
     private BTree tree;
 
     /**
      * @param store     where the tree's nodes live; a bulk change rebuilds the tree there
-     * @param allocated whether a block is in use (the bitmap); a decrement of a free block is a
+     * @param allocated which blocks are in use (the bitmap); a decrement of a free block is a
      *                  double free and fails instead of handing the block out twice
      */
-    public RefCountTable(BTree tree, NodeStore store, java.util.function.LongPredicate allocated) {
+    public RefCountTable(BTree tree, NodeStore store, Allocated allocated) {
         this.tree = tree;
         this.store = store;
         this.allocated = allocated;
@@ -62,12 +62,22 @@ public final class RefCountTable {
      * @return the runs whose count reached 0: nothing references them any more
      */
     public List<Run> decrement(long start, long length) {
-        for (long b = start; b < start + length; b++) {
-            if (!allocated.test(b)) {
-                throw new CorruptImageException("block " + b + " is free: it cannot lose a reference (a double free)");
-            }
-        }
+        checkAllocated(start, length);
         return adjust(start, length, -1);
+    }
+
+    /** Which blocks are in use: the allocator's bitmap, read a word at a time. */
+    @FunctionalInterface
+    public interface Allocated {
+        /** The first free block of {@code [start, start + length)}, or -1 if all are in use. */
+        long firstFree(long start, long length);
+    }
+
+    private void checkAllocated(long start, long length) {
+        long b = allocated.firstFree(start, length);
+        if (b >= 0) {
+            throw new CorruptImageException("block " + b + " is free: it cannot lose a reference (a double free)");
+        }
     }
 
     /**
@@ -227,11 +237,7 @@ public final class RefCountTable {
             out.add(pending);
         }
         for (int k = 0; k < freed.size(); k++) {
-            for (long b = freed.start(k); b < freed.end(k); b++) {
-                if (!allocated.test(b)) {
-                    throw new CorruptImageException("block " + b + " is free: it cannot lose a reference (a double free)");
-                }
-            }
+            checkAllocated(freed.start(k), freed.length(k));
         }
         BTree built = out.finish();
         for (long b : reuse) {

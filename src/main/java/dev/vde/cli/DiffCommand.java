@@ -10,7 +10,6 @@ import dev.vde.delta.SnapshotId;
 import dev.vde.image.Image;
 import dev.vde.image.SnapshotInfo;
 import dev.vde.inode.Extent;
-import dev.vde.inode.FileDigest;
 import dev.vde.inode.Inode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -65,9 +64,14 @@ final class DiffCommand extends ImageCommand {
     @Option(names = "--json", description = "Print the statistics as one JSON object.")
     boolean json;
 
+    /** True when the delta goes to standard output (and so the statistics to stderr). */
+    private boolean toStdout() {
+        return output == null || "-".equals(output);
+    }
+
     @Override
     public Integer call() throws Exception {
-        boolean toStdout = output == null || "-".equals(output);
+        boolean toStdout = toStdout();
         if (toStdout && Style.stdoutIsTerminal(io())) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "refusing to write a binary delta to a terminal (use -o FILE or a pipe)");
@@ -76,12 +80,13 @@ final class DiffCommand extends ImageCommand {
             SnapshotInfo target = img.snapshot(to);
             SnapshotInfo base = from == null ? null : img.snapshot(from);
             // The header announces the data records: a first pass over the metadata counts them.
-            Counter count = new Counter(img.info().blockSize());
+            int bs = img.info().blockSize();
+            Counter count = new Counter(bs);
             img.diff(from, to, count);
             if (count.records > Integer.MAX_VALUE) {
                 throw new IllegalArgumentException("the delta would hold more than 2^31 data records");
             }
-            DeltaHeader header = new DeltaHeader(img.info().blockSize(), img.info().uuid(), id(target),
+            DeltaHeader header = new DeltaHeader(bs, img.info().uuid(), id(target),
                     base == null ? null : id(base), (int) count.records);
             Path tmp = toStdout ? null : Path.of(output + ".tmp");
             DiffStats stats;
@@ -114,17 +119,13 @@ final class DiffCommand extends ImageCommand {
     }
 
     private static SnapshotId id(SnapshotInfo s) {
-        String d = s.digest();
-        FileDigest digest = new FileDigest(Long.parseUnsignedLong(d.substring(0, 16), 16),
-                Long.parseUnsignedLong(d.substring(16), 16));
-        return new SnapshotId(s.uuid(), s.name(), s.txid(), s.createdMillis(), digest, s.fileCount(), s.bytes());
+        return new SnapshotId(s.uuid(), s.name(), s.txid(), s.createdMillis(), s.digest(), s.fileCount(), s.bytes());
     }
 
     private void report(DiffStats st, DeltaWriter w, SnapshotInfo target) throws IOException {
         long shipped = w.bytes();
         double ratio = shipped == 0 ? 0 : (double) target.bytes() / shipped;
         double efficiency = shipped == 0 ? 0 : (double) w.dataBytes() / shipped;
-        boolean toStdout = output == null || "-".equals(output);
         if (json) {
             java.io.ByteArrayOutputStream doc = new java.io.ByteArrayOutputStream();
             try (JsonGenerator g = Json.generator(doc)) {
@@ -147,7 +148,7 @@ final class DiffCommand extends ImageCommand {
                 g.writeEndObject();
             }
             String text = doc.toString(java.nio.charset.StandardCharsets.UTF_8);
-            if (toStdout) {
+            if (toStdout()) {
                 io().err().print(text);
             } else {
                 io().out().print(text);

@@ -47,7 +47,7 @@ final class SnapshotCommand implements Runnable {
         g.writeNumberField("extents", s.extentCount());
         g.writeNumberField("dataBlocks", s.dataBlocks());
         g.writeNumberField("metaBlocks", s.metaBlocks());
-        g.writeStringField("digest", s.digest());
+        g.writeStringField("digest", s.digest().toString());
         g.writeEndObject();
     }
 

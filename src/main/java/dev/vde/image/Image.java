@@ -499,8 +499,8 @@ public final class Image implements Closeable {
     }
 
     /**
-     * Reads {@code count} data blocks from physical block {@code start} into {@code dst} (from its
-     * position; it must have room), for shipping what {@link #diff} names.
+     * Reads {@code count} data blocks from physical block {@code start} into {@code dst} (a heap
+     * buffer, from its position; it must have room), for shipping what {@link #diff} names.
      */
     public void readBlocks(long start, int count, java.nio.ByteBuffer dst) throws IOException {
         checkUsable();
@@ -508,10 +508,13 @@ public final class Image implements Closeable {
         if (start < s.dataStart || count < 0 || start > s.totalBlocks - count) {
             throw new CorruptImageException("blocks [" + start + ", +" + count + ") lie outside the data region");
         }
-        byte[] b = new byte[dev.blockSize()];
+        int bs = dev.blockSize();
+        if (dst.remaining() < (long) count * bs) {
+            throw new IllegalArgumentException(count + " blocks do not fit in " + dst.remaining() + " bytes");
+        }
         for (int i = 0; i < count; i++) {
-            dev.read(start + i, b, 0);
-            dst.put(b);
+            dev.read(start + i, dst.array(), dst.arrayOffset() + dst.position());
+            dst.position(dst.position() + bs);
         }
     }
 

@@ -234,18 +234,7 @@ public final class FileExtents {
      */
     public Iterator<Extent> iterator() {
         if (tree == null) {
-            Iterator<Extent> it = new ArrayList<>(ino.inline).iterator();
-            return new Iterator<>() {
-                @Override
-                public boolean hasNext() {
-                    return it.hasNext();
-                }
-
-                @Override
-                public Extent next() {
-                    return checked(it.next());
-                }
-            };
+            return new ArrayList<>(ino.inline).stream().map(this::checked).iterator();
         }
         BTree.Cursor c = tree.first();
         return new Iterator<>() {

@@ -99,9 +99,14 @@ public final class Transaction implements NodeStore, Allocator.Pages {
         if (refs == null) {
             CatalogRoot c = catalog();
             refs = new RefCountTable(new BTree(new NodeCodec(NodeLayout.REFCOUNTS, sb.blockSize), this,
-                    REFCOUNT_OWNER, c.refRoot, c.refHeight), this, allocator::isUsed);
+                    REFCOUNT_OWNER, c.refRoot, c.refHeight), this, allocator::firstFree);
         }
         return refs;
+    }
+
+    /** True when every allocated block has count 1: no catalog yet, or an empty table. */
+    private boolean countsAllOne() {
+        return sb.catalogBlock == 0 && refs == null || refCounts().isEmpty();
     }
 
     /** Runs from which {@link #releaseAll} rebuilds the ref-count table instead of adjusting it. */
@@ -116,7 +121,7 @@ public final class Transaction implements NodeStore, Allocator.Pages {
      * is a plain free.
      */
     public void release(long start, long count) {
-        if (sb.catalogBlock == 0 && refs == null || refCounts().isEmpty()) {
+        if (countsAllOne()) {
             allocator.free(start, count);
             return;
         }
@@ -191,7 +196,7 @@ public final class Transaction implements NodeStore, Allocator.Pages {
      * adjusts only the entries it touches instead of rewriting a table of a million ranges.
      */
     public void releaseAll(RunList runs) {
-        if (sb.catalogBlock == 0 && refs == null || refCounts().isEmpty() || runs.size() < BULK_RUNS) {
+        if (countsAllOne() || runs.size() < BULK_RUNS) {
             for (int i = 0; i < runs.size(); i++) {
                 release(runs.start(i), runs.length(i));
             }

@@ -24,7 +24,8 @@ class RefCountTableTest {
 
     private RefCountTable table(MemNodeStore store, long root, int height) {
         return new RefCountTable(new BTree(new NodeCodec(NodeLayout.REFCOUNTS, 512), store, 0, root, height), store,
-                b -> !free.contains(b));
+                (start, length) -> java.util.stream.LongStream.range(start, start + length).filter(free::contains)
+                        .findFirst().orElse(-1));
     }
 
     private RefCountTable reopen(MemNodeStore store, RefCountTable t) {

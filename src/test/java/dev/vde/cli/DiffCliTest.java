@@ -145,7 +145,7 @@ class DiffCliTest {
     }
 
     @Test
-    void errorsHaveTheirStatus() {
+    void errorsHaveTheirStatus() throws Exception {
         String img = dir.resolve("e.vde").toString();
         ok("format", img, "--size", "2M");
         ok(CliTest.bytes("x"), "write", img, "f");
@@ -158,6 +158,12 @@ class DiffCliTest {
         fails(2, "diff", img);
         fails(3, "diff", dir.resolve("missing.vde").toString(), "--to", "a");
         fails(3, "diff", img, "--to", "a", "-o", dir.resolve("no/such/dir/x.rdlt").toString());
+        // A failed diff leaves an existing output file as it was, and no temporary file behind.
+        Path existing = dir.resolve("keep.rdlt");
+        Files.write(existing, CliTest.bytes("old delta"));
+        fails(3, "diff", img, "--from", "a", "--to", "nope", "-o", existing.toString());
+        assertThat(Files.readAllBytes(existing)).isEqualTo(CliTest.bytes("old delta"));
+        assertThat(Files.exists(dir.resolve("keep.rdlt.tmp"))).isFalse();
         assertThat(ok("diff", "--help").out()).contains("Usage: vde diff", "Examples:", "Exit status:",
                 "compression ratio");
     }

@@ -139,7 +139,7 @@ class DumpTreeSnapshotTest {
             assertThat(j.get("txid").asLong()).isEqualTo(s.txid());
             assertThat(j.get("createdMillis").asLong()).isEqualTo(s.createdMillis());
             assertThat(j.get("fileCount").asLong()).isEqualTo(s.fileCount());
-            assertThat(j.get("digest").asText()).isEqualTo(s.digest());
+            assertThat(j.get("digest").asText()).isEqualTo(s.digest().toString());
             assertThat(j.get("metaBlocks").asLong()).isEqualTo(s.metaBlocks());
             assertThat(j.get("listPage").asLong()).isEqualTo(listPages.get(k));
             assertThat(j.get("filesPages").asLong()).isEqualTo(pages.get(k).size());

@@ -613,7 +613,7 @@ public final class FixtureGenerator {
         for (var img : snapshotLists.entrySet()) {
             for (SnapshotInfo x : img.getValue()) {
                 s.add(String.join("\t", img.getKey(), Long.toString(x.id()), x.name(), Long.toString(x.txid()),
-                        x.digest(), Long.toString(x.fileCount()), Long.toString(x.bytes())));
+                        x.digest().toString(), Long.toString(x.fileCount()), Long.toString(x.bytes())));
             }
         }
         Files.write(out.resolve("snapshots.tsv"), s);

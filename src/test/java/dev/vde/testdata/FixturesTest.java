@@ -72,7 +72,7 @@ class FixturesTest {
     /** One snapshot of snapshots.tsv, as {@link Image#snapshots()} must report it. */
     record Snap(long id, String name, long txid, String digest, long files, long bytes) {
         static Snap of(SnapshotInfo i) {
-            return new Snap(i.id(), i.name(), i.txid(), i.digest(), i.fileCount(), i.bytes());
+            return new Snap(i.id(), i.name(), i.txid(), i.digest().toString(), i.fileCount(), i.bytes());
         }
     }
 

@@ -80,7 +80,7 @@ public final class ImageModel {
             }
             SnapshotInfo record = img.snapshot(s);
             String want = m.digest(bs).toString();
-            if (!record.digest().equals(want)) {
+            if (!record.digest().toString().equals(want)) {
                 return "snapshot " + s + ": digest " + record.digest() + ", computed from the model " + want;
             }
             if (record.fileCount() != m.files.size() || record.bytes() != m.bytes()) {

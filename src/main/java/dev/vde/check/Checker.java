@@ -619,8 +619,9 @@ public final class Checker {
                 snapshotProblem(s, "snapshot " + sameName.record.id + " has the same name");
             } else if (!uuids.add(r.uuid)) {
                 snapshotProblem(s, "another snapshot has the same uuid " + r.uuid);
-            } else if (r.txid > sb.txid) {
-                snapshotProblem(s, "taken in transaction " + r.txid + ", after the image's last, " + sb.txid);
+            } else if (r.localTxid > sb.txid) {
+                // localTxid, not txid: a snapshot received by apply keeps its source's txid.
+                snapshotProblem(s, "made in transaction " + r.localTxid + ", after the image's last, " + sb.txid);
             }
             if (sameId == null && r.id <= lastId) {
                 ordered = false;

@@ -1,29 +1,16 @@
 package dev.vde.cli;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import dev.vde.delta.DeltaFormat;
-import dev.vde.delta.DeltaHeader;
-import dev.vde.delta.DeltaWriter;
 import dev.vde.delta.DiffStats;
-import dev.vde.delta.DiffVisitor;
-import dev.vde.delta.SnapshotId;
+import dev.vde.image.DeltaExport;
 import dev.vde.image.Image;
-import dev.vde.image.SnapshotInfo;
-import dev.vde.inode.Extent;
-import dev.vde.inode.Inode;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.Map;
-import java.util.Set;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -77,34 +64,19 @@ final class DiffCommand extends ImageCommand {
                     "refusing to write a binary delta to a terminal (use -o FILE or a pipe)");
         }
         try (Image img = open(image, false)) {
-            SnapshotInfo target = img.snapshot(to);
-            SnapshotInfo base = from == null ? null : img.snapshot(from);
-            // The header announces the data records: a first pass over the metadata counts them.
-            int bs = img.info().blockSize();
-            Counter count = new Counter(bs);
-            img.diff(from, to, count);
-            if (count.records > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException("the delta would hold more than 2^31 data records");
+            img.snapshot(to);
+            if (from != null) {
+                img.snapshot(from);
             }
-            DeltaHeader header = new DeltaHeader(bs, img.info().uuid(), id(target),
-                    base == null ? null : id(base), (int) count.records);
             Path tmp = toStdout ? null : Path.of(output + ".tmp");
-            DiffStats stats;
             try (WritableByteChannel out = toStdout ? io().outChannel()
                     : FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                             StandardOpenOption.TRUNCATE_EXISTING)) {
-                DeltaWriter w = new DeltaWriter(out, header);
-                Shipper shipper = new Shipper(img, w, from == null ? java.util.List.of() : img.snapshotFiles(from));
-                try {
-                    stats = img.diff(from, to, shipper);
-                } catch (UncheckedIOException e) {
-                    throw e.getCause();
-                }
-                w.finish();
+                DeltaExport.Result result = DeltaExport.write(img, from, to, out);
                 if (!toStdout) {
                     ((FileChannel) out).force(true);
                 }
-                report(stats, w, target);
+                report(result);
             } catch (IOException | RuntimeException | Error e) {
                 if (tmp != null) {
                     Files.deleteIfExists(tmp);
@@ -118,14 +90,11 @@ final class DiffCommand extends ImageCommand {
         return ExitCodes.OK;
     }
 
-    private static SnapshotId id(SnapshotInfo s) {
-        return new SnapshotId(s.uuid(), s.name(), s.txid(), s.createdMillis(), s.digest(), s.fileCount(), s.bytes());
-    }
-
-    private void report(DiffStats st, DeltaWriter w, SnapshotInfo target) throws IOException {
-        long shipped = w.bytes();
-        double ratio = shipped == 0 ? 0 : (double) target.bytes() / shipped;
-        double efficiency = shipped == 0 ? 0 : (double) w.dataBytes() / shipped;
+    private void report(DeltaExport.Result r) throws IOException {
+        DiffStats st = r.stats();
+        long shipped = r.bytes();
+        double ratio = shipped == 0 ? 0 : (double) r.target().bytes() / shipped;
+        double efficiency = shipped == 0 ? 0 : (double) r.dataBytes() / shipped;
         if (json) {
             java.io.ByteArrayOutputStream doc = new java.io.ByteArrayOutputStream();
             try (JsonGenerator g = Json.generator(doc)) {
@@ -134,7 +103,7 @@ final class DiffCommand extends ImageCommand {
                 g.writeStringField("to", to);
                 g.writeNumberField("extentsShipped", st.extentsShipped());
                 g.writeNumberField("bytesShipped", shipped);
-                g.writeNumberField("dataBytes", w.dataBytes());
+                g.writeNumberField("dataBytes", r.dataBytes());
                 g.writeNumberField("blocksSkipped", st.blocksSkipped());
                 g.writeNumberField("filesCreated", st.filesCreated());
                 g.writeNumberField("filesDeleted", st.filesDeleted());
@@ -142,7 +111,7 @@ final class DiffCommand extends ImageCommand {
                 g.writeNumberField("filesUnchanged", st.filesUnchanged());
                 g.writeNumberField("filesWalked", st.filesWalked());
                 g.writeNumberField("holes", st.holes());
-                g.writeNumberField("records", w.records());
+                g.writeNumberField("records", r.records());
                 g.writeNumberField("compressionRatio", ratio);
                 g.writeNumberField("efficiency", efficiency);
                 g.writeEndObject();
@@ -157,130 +126,7 @@ final class DiffCommand extends ImageCommand {
         }
         io().err().printf("vde diff: %s -> %s: %d extents shipped, %s shipped (%s data), %d blocks skipped, "
                 + "%d files unchanged; compression ratio %.1f, efficiency %.3f%n", from == null ? "(full)" : from, to,
-                st.extentsShipped(), Human.bytes(shipped), Human.bytes(w.dataBytes()), st.blocksSkipped(),
+                st.extentsShipped(), Human.bytes(shipped), Human.bytes(r.dataBytes()), st.blocksSkipped(),
                 st.filesUnchanged(), ratio, efficiency);
-    }
-
-    /** Counts the data records the write pass will produce. */
-    private static final class Counter implements DiffVisitor {
-        private final int bs;
-        long records;
-
-        Counter(int bs) {
-            this.bs = bs;
-        }
-
-        @Override
-        public void delete(long inode) {
-        }
-
-        @Override
-        public void create(Inode file) {
-        }
-
-        @Override
-        public void rename(long inode, String name) {
-        }
-
-        @Override
-        public void size(long inode, long size) {
-        }
-
-        @Override
-        public void hole(long inode, long offset, long length) {
-        }
-
-        @Override
-        public void extent(long inode, Extent piece) {
-            records += DeltaWriter.dataRecords((long) piece.count() * bs);
-        }
-    }
-
-    /**
-     * Turns the plan into records: a file of the base is announced (by inode and its base name)
-     * before its first change, and extent data is read and written a MiB at a time.
-     */
-    private static final class Shipper implements DiffVisitor {
-        private final Image img;
-        private final DeltaWriter w;
-        private final int bs;
-        private final Map<Long, String> baseNames = new HashMap<>();
-        private final Set<Long> announced = new HashSet<>();
-        private final ByteBuffer buf = ByteBuffer.allocate(DeltaFormat.MAX_DATA);
-
-        Shipper(Image img, DeltaWriter w, java.util.List<Inode> base) {
-            this.img = img;
-            this.w = w;
-            this.bs = w.header().blockSize();
-            base.forEach(f -> baseNames.put(f.number, f.name));
-        }
-
-        private interface Io {
-            void run() throws IOException;
-        }
-
-        private static void io(Io body) {
-            try {
-                body.run();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-
-        private void touch(long inode) throws IOException {
-            if (announced.add(inode)) {
-                w.file(inode, baseNames.get(inode));
-            }
-        }
-
-        @Override
-        public void delete(long inode) {
-            io(() -> w.delete(inode, baseNames.get(inode)));
-        }
-
-        @Override
-        public void create(Inode file) {
-            announced.add(file.number);
-            io(() -> w.newFile(file.number, file.name));
-        }
-
-        @Override
-        public void rename(long inode, String name) {
-            io(() -> {
-                touch(inode);
-                w.rename(inode, name);
-            });
-        }
-
-        @Override
-        public void size(long inode, long size) {
-            io(() -> {
-                touch(inode);
-                w.size(inode, size);
-            });
-        }
-
-        @Override
-        public void hole(long inode, long offset, long length) {
-            io(() -> {
-                touch(inode);
-                w.hole(inode, offset, length);
-            });
-        }
-
-        @Override
-        public void extent(long inode, Extent piece) {
-            io(() -> {
-                touch(inode);
-                int perChunk = DeltaFormat.MAX_DATA / bs;
-                for (long done = 0; done < piece.count(); done += perChunk) {
-                    int n = (int) Math.min(perChunk, piece.count() - done);
-                    buf.clear();
-                    img.readBlocks(piece.start() + done, n, buf);
-                    buf.flip();
-                    w.data(inode, piece.logical() + done * bs, piece.start() + done, buf);
-                }
-            });
-        }
     }
 }

@@ -304,6 +304,7 @@ interface DumpOutput extends Closeable {
             heading("snapshot", " " + r.id + " '" + r.name + "' (list page " + style.block(listPage) + ")");
             field("uuid", r.uuid);
             field("txid", r.txid);
+            field("localTxid", r.localTxid);
             field("createdMillis", r.createdMillis + " (" + Instant.ofEpochMilli(r.createdMillis) + ")");
             field("fileCount", r.fileCount);
             field("bytes", r.bytes);
@@ -577,6 +578,7 @@ interface DumpOutput extends Closeable {
             g.writeStringField("name", r.name);
             g.writeStringField("uuid", String.valueOf(r.uuid));
             g.writeNumberField("txid", r.txid);
+            g.writeNumberField("localTxid", r.localTxid);
             g.writeNumberField("createdMillis", r.createdMillis);
             g.writeNumberField("fileCount", r.fileCount);
             g.writeNumberField("bytes", r.bytes);

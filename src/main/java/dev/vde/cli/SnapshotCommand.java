@@ -41,6 +41,7 @@ final class SnapshotCommand implements Runnable {
         g.writeStringField("name", s.name());
         g.writeStringField("uuid", s.uuid().toString());
         g.writeNumberField("txid", s.txid());
+        g.writeNumberField("localTxid", s.localTxid());
         g.writeStringField("created", Instant.ofEpochMilli(s.createdMillis()).toString());
         g.writeNumberField("files", s.fileCount());
         g.writeNumberField("bytes", s.bytes());
@@ -51,7 +52,7 @@ final class SnapshotCommand implements Runnable {
         g.writeEndObject();
     }
 
-    private static final String JSON_SHAPE = "{\"id\", \"name\", \"uuid\", \"txid\", \"created\", \"files\", \"bytes\", "
+    private static final String JSON_SHAPE = "{\"id\", \"name\", \"uuid\", \"txid\", \"localTxid\", \"created\", \"files\", \"bytes\", "
             + "\"extents\", \"dataBlocks\", \"metaBlocks\", \"digest\"}";
 
     @Command(name = "create", mixinStandardHelpOptions = true,

@@ -42,6 +42,7 @@ public final class DeltaReader {
     private long number;
     private long offset;
     private long dataRecords;
+    private String lastType = "header";
     private long dataBytes;
     private End end;
     private boolean done;
@@ -109,6 +110,16 @@ public final class DeltaReader {
 
     public DeltaHeader header() {
         return header;
+    }
+
+    /** The stream as users know it, named in errors; or null. */
+    public String source() {
+        return source;
+    }
+
+    /** The type of the record last returned, as errors name it ({@code header} before the first). */
+    public String lastType() {
+        return lastType;
     }
 
     /** The number of the record last returned (0 before the first: the header). */
@@ -188,6 +199,7 @@ public final class DeltaReader {
         chain = DeltaFormat.chain(chain, c);
         number = num;
         offset = at;
+        lastType = t.label();
         if (r instanceof End) {
             checkEnd((End) r, before);
         }

@@ -154,6 +154,49 @@ final class FileData {
         return pos - offset;
     }
 
+    /**
+     * Maps {@code data} (whole blocks) at block-aligned {@code offset}, in new blocks, replacing
+     * what the range mapped; the size does not change. For {@code apply}: the data of a record
+     * lands in as few extents as the free space allows.
+     */
+    void writeBlocks(FileExtents map, long offset, ByteBuffer data) throws IOException {
+        Inode ino = map.inode();
+        int blocks = data.remaining() / bs;
+        long end = offset + (long) blocks * bs;
+        checkFileSize(end);
+        subtractMapped(map, offset, end);
+        map.punch(offset, end);
+        byte[] array = data.hasArray() ? data.array() : null;
+        int base = array != null ? data.arrayOffset() + data.position() : 0;
+        if (array == null) {
+            array = new byte[data.remaining()];
+            data.duplicate().get(array);
+        }
+        long hint = hintFor(map, offset);
+        int done = 0;
+        while (done < blocks) {
+            Run run = tx.allocator().allocate(hint, blocks - done);
+            for (int i = 0; i < run.length(); i++) {
+                int at = base + (done + i) * bs;
+                dev.write(run.start() + i, array, at);
+                if (ino.digest != null) {
+                    ino.digest = ino.digest.plus(FileDigest.contribution(offset / bs + done + i,
+                            FileDigest.blockHash(array, at, bs), zeroHash));
+                }
+            }
+            map.add(new Extent(run.start(), (int) run.length(), 0, offset + (long) done * bs));
+            hint = run.start() + run.length();
+            done += (int) run.length();
+        }
+    }
+
+    /** Unmaps the block-aligned range {@code [offset, offset + length)}: it reads as zeros. */
+    void punch(FileExtents map, long offset, long length) throws IOException {
+        checkFileSize(offset + length);
+        subtractMapped(map, offset, offset + length);
+        map.punch(offset, offset + length);
+    }
+
     /** Refuses a size or offset past the largest file, before anything is committed. */
     private static void checkFileSize(long end) {
         if (end > InodeCodec.MAX_FILE_SIZE || end < 0) {

@@ -5,7 +5,14 @@ import dev.vde.error.ImageLockedException;
 import dev.vde.error.NoSpaceException;
 import dev.vde.error.NotFoundException;
 import dev.vde.alloc.RefCountTable;
+import dev.vde.delta.ApplyStats;
+import dev.vde.delta.CorruptDeltaException;
+import dev.vde.delta.DeltaHeader;
+import dev.vde.delta.DeltaReader;
+import dev.vde.delta.DeltaSource;
+import dev.vde.delta.DeltaValidator;
 import dev.vde.delta.DiffPlanner;
+import dev.vde.delta.SnapshotId;
 import dev.vde.delta.DiffStats;
 import dev.vde.delta.DiffVisitor;
 import dev.vde.snapshot.SnapshotRecord;
@@ -490,11 +497,12 @@ public final class Image implements Closeable {
             Snapshots s = new Snapshots(ns);
             SnapshotRecord target = s.find(to);
             SnapshotRecord base = from == null ? null : s.find(from);
-            if (base != null && base.txid >= target.txid) {
+            // Local txids: the planner compares them with this image's inode txids.
+            if (base != null && base.localTxid >= target.localTxid) {
                 throw new IllegalArgumentException("snapshot '" + from + "' is not older than '" + to + "'");
             }
             return new DiffPlanner(tx).plan(base == null ? List.of() : ns.catalog.files(base),
-                    base == null ? -1 : base.txid, ns.catalog.files(target), visitor);
+                    base == null ? -1 : base.localTxid, ns.catalog.files(target), visitor);
         });
     }
 
@@ -555,6 +563,153 @@ public final class Image implements Closeable {
             new Snapshots(n).rollback(name);
             return null;
         });
+    }
+
+    // ---- apply ----
+
+    /**
+     * Verifies a delta and applies it as one transaction, creating its snapshot with the source's
+     * identity. Nothing is written until the whole stream has been read and checked (a first
+     * pass: every checksum, the end record, the records' structure against the base's files);
+     * the second pass applies it, re-verifying as it reads, and the transaction commits only if
+     * the new snapshot's digest equals the delta's.
+     *
+     * @param force   roll the live files back to the base first (for a full delta: remove them)
+     *                if they changed since it
+     * @param dryRun  verify and report only; the image may be open read-only
+     * @throws dev.vde.error.ConflictException if the delta does not fit this image: block size,
+     *         base missing, live files changed since the base, snapshot already here
+     * @throws CorruptDeltaException naming the record and offset if the stream is damaged or does
+     *         not lead from its base to its snapshot
+     */
+    public ApplyReport apply(DeltaSource source, boolean force, boolean dryRun) throws IOException {
+        checkUsable();
+        if (!dryRun && !writable) {
+            throw new IllegalStateException("image opened read-only");
+        }
+        long free = committed.freeBlocks;
+        long inodeLimit = committed.inodeCount;
+        DeltaHeader header;
+        ApplyStats stats;
+        long streamBytes;
+        boolean[] forced = new boolean[1];
+        try (ReadableByteChannel ch = source.open()) {
+            DeltaReader r = new DeltaReader(ch, source.name());
+            header = r.header();
+            List<Inode> base = reading(() -> applicable(ns, header, force, forced));
+            stats = new DeltaValidator(r, base, inodeLimit).run();
+            streamBytes = r.position();
+        }
+        if (dryRun) {
+            return new ApplyReport(header, stats, null, streamBytes, free, forced[0]);
+        }
+        try (ReadableByteChannel ch = source.open()) {
+            DeltaReader r = new DeltaReader(ch, source.name());
+            if (!r.header().equals(header)) {
+                throw new CorruptDeltaException(source.name(), 0, "header", 0,
+                        "the header changed between the verifying and the applying pass");
+            }
+            SnapshotRecord made = mutate(n -> {
+                List<Inode> base = applicable(n, header, force, new boolean[1]);
+                if (forced[0]) {
+                    if (header.full()) {
+                        List<Inode> live = new ArrayList<>();
+                        n.inodes.forEach(live::add);
+                        live.forEach(n::remove);
+                    } else {
+                        new Snapshots(n).rollback(n.catalog.findByUuid(header.base().uuid()).name);
+                    }
+                }
+                return new Receiver(n, header).run(new DeltaValidator(r, base, inodeLimit));
+            });
+            return new ApplyReport(header, stats, SnapshotInfo.of(made), streamBytes, free, forced[0]);
+        }
+    }
+
+    /**
+     * Checks that a delta with {@code h} fits this image and returns its base's files (empty for
+     * a full delta); sets {@code forced[0]} if the live files must first be rolled back (or removed).
+     */
+    private List<Inode> applicable(Namespace n, DeltaHeader h, boolean force, boolean[] forced) {
+        int bs = dev.blockSize();
+        if (h.blockSize() != bs) {
+            throw new ConflictException("the delta is for images of " + h.blockSize()
+                    + "-byte blocks; this image has " + bs + "-byte blocks");
+        }
+        SnapshotId to = h.snapshot();
+        List<SnapshotRecord> all = n.catalog.list();
+        for (SnapshotRecord r : all) {
+            if (r.uuid.equals(to.uuid())) {
+                throw new ConflictException("snapshot '" + r.name + "' (uuid " + r.uuid
+                        + ") is already on this image: the delta has been applied");
+            }
+            if (r.name.equals(to.name())) {
+                throw new ConflictException("a snapshot named '" + r.name + "' exists here with another uuid ("
+                        + r.uuid + ", the delta's is " + to.uuid() + ")");
+            }
+        }
+        if (h.full()) {
+            if (!all.isEmpty()) {
+                throw new ConflictException("a full delta needs an image without snapshots; this one has "
+                        + all.size() + " (apply it to a new image)");
+            }
+            long files = n.tx.superblock().fileCount;
+            if (files > 0 && !force) {
+                throw new ConflictException("a full delta needs an image without files; this one has " + files
+                        + " (--force removes them)");
+            }
+            forced[0] = files > 0;
+            return List.of();
+        }
+        SnapshotId b = h.base();
+        SnapshotRecord base = n.catalog.findByUuid(b.uuid());
+        if (base == null) {
+            throw new ConflictException("the delta's base, snapshot '" + b.name() + "' (uuid " + b.uuid()
+                    + ", txid " + b.txid() + "), is not on this image");
+        }
+        if (base.txid != b.txid() || !base.digest.equals(b.digest())) {
+            throw new ConflictException("snapshot '" + base.name + "' here (txid " + base.txid + ", digest "
+                    + base.digest + ") is not the delta's base (txid " + b.txid() + ", digest " + b.digest() + ")");
+        }
+        List<Inode> files = n.catalog.files(base);
+        String change = changedSince(n, files);
+        if (change != null && !force) {
+            throw new ConflictException("the image has changed since snapshot '" + base.name + "': " + change
+                    + " (--force rolls back to '" + base.name + "' first)");
+        }
+        forced[0] = change != null;
+        return files;
+    }
+
+    /** How the live files differ from {@code frozen} (by number, name, size and content digest), or null. */
+    private String changedSince(Namespace n, List<Inode> frozen) {
+        List<Inode> live = new ArrayList<>();
+        n.inodes.forEach(live::add);
+        int i = 0;
+        for (Inode f : frozen) {
+            if (i < live.size() && live.get(i).number < f.number) {
+                return "file '" + live.get(i).name + "' is new";
+            }
+            if (i == live.size() || live.get(i).number != f.number) {
+                return "file '" + f.name + "' was removed";
+            }
+            Inode l = live.get(i++);
+            if (!l.name.equals(f.name)) {
+                return "file '" + f.name + "' was renamed to '" + l.name + "'";
+            }
+            if (l.size != f.size || !digestOf(n, l).equals(digestOf(n, f))) {
+                return "file '" + l.name + "' was changed";
+            }
+        }
+        return i < live.size() ? "file '" + live.get(i).name + "' is new" : null;
+    }
+
+    private FileDigest digestOf(Namespace n, Inode ino) {
+        try {
+            return ino.digest != null ? ino.digest : FileData.digestOf(new FileExtents(n.tx, ino), dev);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** The extent map of a live file, for inspection. */

@@ -57,16 +57,25 @@ final class Snapshots {
      * @throws ConflictException if a snapshot of that name exists
      */
     SnapshotRecord create(String name) throws IOException {
+        return create(name, UUID.randomUUID(), tx.txid(), System.currentTimeMillis());
+    }
+
+    /**
+     * Freezes every live file as a snapshot with the given identity: a new one's, or, for
+     * {@code apply}, the identity the source gave it.
+     */
+    SnapshotRecord create(String name, UUID uuid, long txid, long createdMillis) throws IOException {
         Names.validate(name, "snapshot name");
         if (catalog.find(name) != null) {
             throw new ConflictException("a snapshot named '" + name + "' exists");
         }
         SnapshotRecord r = new SnapshotRecord();
         r.id = catalog.nextId();
-        r.uuid = UUID.randomUUID();
+        r.uuid = uuid;
         r.name = name;
-        r.txid = tx.txid();
-        r.createdMillis = System.currentTimeMillis();
+        r.txid = txid;
+        r.localTxid = tx.txid();
+        r.createdMillis = createdMillis;
         List<Inode> live = new ArrayList<>();
         ns.inodes.forEach(live::add);
         List<Inode> frozen = new ArrayList<>(live.size());

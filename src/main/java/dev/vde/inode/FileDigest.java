@@ -22,6 +22,11 @@ public record FileDigest(long a, long b) {
         return BLOCK.hashBytes(block);
     }
 
+    /** XXH64 of the block at {@code off} in {@code b}. */
+    public static long blockHash(byte[] b, int off, int blockSize) {
+        return BLOCK.hashBytes(b, off, blockSize);
+    }
+
     /** What the block at logical index {@code index} with hash {@code hash} adds; zero for a zero block. */
     public static FileDigest contribution(long index, long hash, long zeroBlockHash) {
         if (hash == zeroBlockHash) {

@@ -72,6 +72,38 @@ public final class InodeTable {
         return ino;
     }
 
+    /**
+     * A new, empty inode with number {@code n}, which must be free; not yet stored. A replica
+     * keeps its source's inode numbers, so {@code apply} creates files at given numbers.
+     *
+     * @throws NoSpaceException if {@code n} lies beyond the inodes the image was formatted for
+     */
+    public Inode allocateAt(long n, String name) {
+        if (n < 1 || n > sb.inodeCount) {
+            throw new NoSpaceException("no inode " + n + ": the image was formatted for " + sb.inodeCount + " files");
+        }
+        if (get(n) != null) {
+            throw new IllegalStateException("inode " + n + " is in use");
+        }
+        if (n >= sb.inodeHighWater) {
+            // Blocks wholly above the high-water mark were never written: each gets an empty page.
+            long firstFresh = (sb.inodeHighWater - 1) % perBlock == 0 ? blockOf(sb.inodeHighWater)
+                    : blockOf(sb.inodeHighWater) + 1;
+            for (long block = firstFresh; block <= blockOf(n); block++) {
+                tx.seal(block, new byte[sb.blockSize], Tag.INOD);
+            }
+            sb.inodeHighWater = n + 1;
+        }
+        Inode ino = new Inode();
+        ino.number = n;
+        ino.name = name;
+        ino.createTxid = tx.txid();
+        ino.modifyTxid = tx.txid();
+        ino.mtimeMillis = System.currentTimeMillis();
+        ino.digest = FileDigest.EMPTY;
+        return ino;
+    }
+
     public void free(long n) {
         long block = blockOf(n);
         byte[] b = tx.readCopy(block, Tag.INOD);

@@ -66,6 +66,16 @@ public final class Catalog {
         return null;
     }
 
+    /** The snapshot with identity {@code uuid}, or null. */
+    public SnapshotRecord findByUuid(java.util.UUID uuid) {
+        for (SnapshotRecord r : records()) {
+            if (r.uuid.equals(uuid)) {
+                return r;
+            }
+        }
+        return null;
+    }
+
     /** A fresh snapshot id. */
     public long nextId() {
         CatalogRoot root = tx.catalog();

@@ -39,7 +39,10 @@ import java.util.UUID;
  * +104   8    metaBlocks  its file-table pages and extent-tree nodes
  * +112   2    nameLength  1..255
  * +114   255  name        UTF-8
- * +369   15   reserved (0)
+ * +369   8    localTxid   this image's transaction that made it: txid for a snapshot taken
+ *                         here, the apply transaction for one received in a delta (whose txid
+ *                         is the source's); 0 in images written before the field: read as txid
+ * +377   7    reserved (0)
  * </pre>
  */
 public final class SnapshotListCodec {
@@ -76,6 +79,7 @@ public final class SnapshotListCodec {
             byte[] name = r.name.getBytes(StandardCharsets.UTF_8);
             LE.u16(b, off + 112, name.length);
             System.arraycopy(name, 0, b, off + 114, name.length);
+            LE.i64(b, off + 369, r.localTxid);
             off += RECORD;
         }
         return b;
@@ -117,7 +121,9 @@ public final class SnapshotListCodec {
                 throw new CorruptImageException(blockNo, where, "name length " + nameLength);
             }
             r.name = Utf8.decode(b, off + 114, nameLength, blockNo, where);
-            if (r.id < 1 || r.id > CatalogRootCodec.MAX_SNAPSHOT_ID || r.txid < 1 || r.fileCount < 0 || r.bytes < 0 || r.extentCount < 0 || r.dataBlocks < 0
+            long local = LE.i64(b, off + 369);
+            r.localTxid = local == 0 ? r.txid : local;
+            if (r.id < 1 || r.id > CatalogRootCodec.MAX_SNAPSHOT_ID || r.txid < 1 || r.localTxid < 1 || r.fileCount < 0 || r.bytes < 0 || r.extentCount < 0 || r.dataBlocks < 0
                     || r.metaBlocks < 0 || r.filesPages < 0 || (r.filesHead == 0) != (r.fileCount == 0)
                     || (r.filesHead == 0) != (r.filesPages == 0)
                     || (r.filesHead != 0 && (r.filesHead < dataStart || r.filesHead >= totalBlocks))) {

@@ -10,6 +10,14 @@ public final class SnapshotRecord implements Cloneable {
     public String name;
     /** The transaction that created it: the snapshot is the live state as committed just before. */
     public long txid;
+    /**
+     * The transaction of this image that created it. For a snapshot taken here it equals
+     * {@link #txid}; for one received in a delta, {@code txid} is the source's (the snapshot's
+     * identity, the same on every image) and this is the apply transaction. Everything that
+     * compares a snapshot with this image's inode txids (the diff planner's skip rule, the order
+     * of snapshots) uses this one: the two images' txids are unrelated sequences.
+     */
+    public long localTxid;
     public long createdMillis;
     /** The content digest over its files (see {@link SnapshotDigest}). */
     public FileDigest digest;

@@ -28,8 +28,9 @@ import picocli.CommandLine.Parameters;
                 + "checksum, the end record, and that the records lead from the base to the snapshot (status 7 and "
                 + "one line naming the record and byte offset otherwise). A delta from a pipe is first spooled to "
                 + "a temporary file beside IMAGE. Only then is it applied, as one transaction that commits only if "
-                + "the new snapshot's content digest equals the delta's. On any failure IMAGE is left "
-                + "byte-for-byte as it was.",
+                + "the new snapshot's content digest equals the delta's. A delta that fails any of "
+                + "these checks leaves IMAGE byte-for-byte as it was; a crash leaves it at the base or at the new "
+                + "snapshot.",
             "A summary goes to standard error. With --dry-run nothing is written (the image is opened read-only) "
                 + "and the summary of what would change goes to standard output. With --json the summary is one "
                 + "JSON object on standard output: {\"delta\", \"dryRun\", \"forced\", \"snapshot\", \"base\" (each "

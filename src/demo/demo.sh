@@ -42,6 +42,19 @@ vde cat "$img" hello.txt
 echo "\$ vde diff demo.vde --to monday -o monday.rdlt && vde inspect monday.rdlt | tail -4   # a verified delta"
 vde diff "$img" --to monday -o "$dir/monday.rdlt"
 vde inspect "$dir/monday.rdlt" | tail -4
+echo "\$ vde format replica.vde --size 64M && vde apply replica.vde monday.rdlt   # a replica receives monday"
+vde format "$dir/replica.vde" --size 64M
+vde apply "$dir/replica.vde" "$dir/monday.rdlt"
+echo "\$ echo 'tuesday, replicated' | vde write demo.vde hello.txt --truncate && vde snapshot create demo.vde tuesday"
+echo 'tuesday, replicated' | vde write "$img" hello.txt --truncate
+vde snapshot create "$img" tuesday
+echo "\$ vde diff demo.vde --from monday --to tuesday | head -c 2000 | vde apply replica.vde -   # a cut stream changes nothing"
+vde diff "$img" --from monday --to tuesday 2>/dev/null | head -c 2000 | vde apply "$dir/replica.vde" - || echo "(exit status $?)"
+echo "\$ vde diff demo.vde --from monday --to tuesday | vde apply replica.vde -   # only the change travels"
+vde diff "$img" --from monday --to tuesday | vde apply "$dir/replica.vde" -
+echo "\$ vde snapshot list replica.vde && vde cat replica.vde hello.txt"
+vde snapshot list "$dir/replica.vde"
+vde cat "$dir/replica.vde" hello.txt
 echo "\$ vde info demo.vde"
 vde info "$img"
 echo "\$ vde fsck demo.vde   # checks every snapshot and every shared block's count too"

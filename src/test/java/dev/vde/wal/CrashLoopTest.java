@@ -215,7 +215,8 @@ class CrashLoopTest {
             write(img, m, "b", 2L * bs, bytes(rnd, bs), false);
             write(img, m, "g", 0, bytes(rnd, 2 * bs + 1), false);
             if (bs == 512) {
-                assertThat(img.extents("frag").tree().height()).as("frag's extent tree has two levels").isGreaterThan(1);
+                assertThat(img.extents("frag").tree().height()).as("frag's extent tree has two levels")
+                        .isGreaterThan(1);
             }
         });
         total += runCommands(bs, formatted(bs), List.of(applyCommand(
@@ -428,8 +429,8 @@ class CrashLoopTest {
      * Recovery is itself a sequence of writes: cut the replay of a committed log at each of its
      * write points; the next open must still end in the after-state.
      */
-    private void crashDuringReplay(Command c, MemoryDevice recovered, Start start, ImageModel after, long freeAfter, long seed,
-            String ctx) throws IOException {
+    private void crashDuringReplay(Command c, MemoryDevice recovered, Start start, ImageModel after, long freeAfter,
+            long seed, String ctx) throws IOException {
         CrashingDevice probe = CrashingDevice.counting(recovered.copy());
         Image.open(probe, true).close();
         long r = probe.writePoints();

@@ -2,7 +2,15 @@ package dev.vde.wal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.vde.delta.DeltaHeader;
+import dev.vde.delta.DeltaReader;
+import dev.vde.delta.DeltaRecord;
+import dev.vde.delta.DeltaSource;
+import dev.vde.delta.RecordType;
+import dev.vde.delta.SnapshotId;
 import dev.vde.format.Superblock;
+import dev.vde.image.ApplyReport;
+import dev.vde.image.DeltaExport;
 import dev.vde.image.Image;
 import dev.vde.io.MemoryDevice;
 import dev.vde.testutil.CrashingDevice;
@@ -10,8 +18,10 @@ import dev.vde.testutil.CrashingDevice.Mode;
 import dev.vde.testutil.CrashingDevice.SimulatedCrash;
 import dev.vde.testutil.Fsck;
 import dev.vde.testutil.ImageModel;
+import dev.vde.testutil.Model;
 import dev.vde.testutil.Space;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -19,8 +29,10 @@ import java.nio.channels.Channels;
 import java.nio.channels.ReadableByteChannel;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import java.util.function.Consumer;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -41,8 +53,21 @@ class CrashLoopTest {
         void run(Image img) throws IOException;
     }
 
-    /** A command, how it changes the model, and whether its log must spill out of the WAL region. */
-    record Command(String name, Op op, Consumer<ImageModel> effect, boolean mustSpill) {
+    /** A check of the image beyond its model: null if it holds, else the problem. */
+    @FunctionalInterface
+    interface Check {
+        String problem(Image img) throws IOException;
+    }
+
+    /**
+     * A command, how it changes the model, whether its log must spill out of the WAL region, and
+     * what else must hold of the after-state (null: nothing), checked wherever the after-state is
+     * recognized: the clean run, the writer's and the reader's opens, and after a cut replay.
+     */
+    record Command(String name, Op op, Consumer<ImageModel> effect, boolean mustSpill, Check afterCheck) {
+        Command(String name, Op op, Consumer<ImageModel> effect, boolean mustSpill) {
+            this(name, op, effect, mustSpill, null);
+        }
     }
 
     /** The starting image. */
@@ -129,11 +154,161 @@ class CrashLoopTest {
     }
 
     /**
+     * apply (issue 5) verifies a delta, then replays it in one transaction that also creates the
+     * delta's snapshot: after a crash at any write the target holds exactly its state before, or
+     * the delta's snapshot, with the source's identity (uuid, name, txid, time, digest, counts),
+     * and live files equal to it; never a mix. Four starts: an incremental delta with --force over
+     * live files changed since the base (the delta moves, removes, resizes, punches and writes),
+     * one without --force onto live files equal to the base, and a full delta (a file with an
+     * extent tree among others) onto a freshly formatted image and, with --force, onto an image
+     * whose files it replaces.
+     */
+    @ParameterizedTest(name = "block size {0}")
+    @ValueSource(ints = {512, 4096})
+    void applyIsAtomicAtEveryWritePoint(int bs) throws Exception {
+        long t0 = System.nanoTime();
+        int holes = bs == 512 ? 40 : 12;
+        List<String> failures = new ArrayList<>();
+        long total = 0;
+
+        // 1. --force: since s1 the target's a was partly overwritten and c written; the source
+        // goes further.
+        Start changed = withSnapshot(build(bs, holes));
+        long fragSize = changed.model().live.files.get("frag").length;
+        Delta forced = delta(changed, "s1", "s2", (img, m) -> {
+            Random rnd = new Random(SEED + 31L * bs);
+            img.rename("a", "a2", false);
+            m.live.files.put("a2", m.live.files.remove("a"));
+            img.remove("b");
+            m.live.files.remove("b");
+            truncate(img, m, "frag", (long) holes * bs + 77);
+            truncate(img, m, "frag", fragSize + bs / 2);
+            write(img, m, "frag", 3L * bs + 100, bytes(rnd, 2 * bs), false);
+            write(img, m, "c", bs - 1, bytes(rnd, bs + 2), false);
+            write(img, m, "d", 0, bytes(rnd, 3 * bs + 5), false);
+        });
+        assertThat(forced.types()).as("bs=%d: the records of the forced delta", bs).containsAll(EnumSet.of(
+                RecordType.FILE, RecordType.MOVE, RecordType.SIZE, RecordType.HOLE, RecordType.DATA, RecordType.DELE));
+        total += runCommands(bs, changed, List.of(applyCommand(
+                "apply --force s1->s2 (live changed since s1)", forced, true, true)), 200, failures);
+
+        // 2. No --force: the live files are those of s1.
+        Start clean = snapshotOnly(build(bs, holes));
+        Delta plain = delta(clean, "s1", "s2", (img, m) -> {
+            Random rnd = new Random(SEED + 37L * bs);
+            write(img, m, "a", bs + 10, bytes(rnd, bs), false);
+            truncate(img, m, "b", 2L * bs + 1);
+            img.rename("b", "b2", false);
+            m.live.files.put("b2", m.live.files.remove("b"));
+            img.remove("frag");
+            m.live.files.remove("frag");
+            write(img, m, "e", 0, bytes(rnd, 4 * bs + 9), false);
+        });
+        assertThat(plain.types()).as("bs=%d: the records of the plain delta", bs).containsAll(EnumSet.of(
+                RecordType.FILE, RecordType.MOVE, RecordType.SIZE, RecordType.DATA, RecordType.DELE));
+        total += runCommands(bs, clean, List.of(applyCommand(
+                "apply s1->s2 (live equal to s1)", plain, false, false)), 210, failures);
+
+        // 3. A full delta onto a new image, and 4. with --force onto one with other files.
+        Delta full = delta(build(bs, holes), null, "f1", (img, m) -> {
+            Random rnd = new Random(SEED + 41L * bs);
+            write(img, m, "b", 2L * bs, bytes(rnd, bs), false);
+            write(img, m, "g", 0, bytes(rnd, 2 * bs + 1), false);
+            if (bs == 512) {
+                assertThat(img.extents("frag").tree().height()).as("frag's extent tree has two levels")
+                        .isGreaterThan(1);
+            }
+        });
+        total += runCommands(bs, formatted(bs), List.of(applyCommand(
+                "apply full f1 (onto a new image)", full, false, false)), 220, failures);
+        Start other = build(bs, holes / 2);
+        total += runCommands(bs, other, List.of(applyCommand(
+                "apply --force full f1 (replaces the files)", full, true, true)), 230, failures);
+        report(bs, total, t0, failures);
+    }
+
+    /** An image edit, made on the image and on its model alike. */
+    @FunctionalInterface
+    interface Edit {
+        void run(Image img, ImageModel m) throws IOException;
+    }
+
+    /**
+     * A delta, the content of its snapshot and the record types it holds.
+     *
+     * @param content the files of the snapshot the delta leads to
+     */
+    record Delta(byte[] bytes, DeltaHeader header, Model content, Set<RecordType> types) {
+    }
+
+    /**
+     * The delta from {@code from} (null: a full delta) to {@code to}, written by a copy of
+     * {@code start} after {@code edit} and a snapshot {@code to}; the start is left as it was.
+     */
+    private static Delta delta(Start start, String from, String to, Edit edit) throws IOException {
+        ImageModel m = start.model().copy();
+        try (Image img = Image.open(start.medium().copy(), true)) {
+            edit.run(img, m);
+            img.createSnapshot(to);
+            m.snapshot(to);
+            assertThat(m.diff(img)).as("the delta's source").isNull();
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            DeltaExport.Result r = DeltaExport.write(img, from, to, Channels.newChannel(out));
+            assertThat(r.header().snapshot()).as("the header's snapshot").isEqualTo(DeltaExport.id(img.snapshot(to)));
+            byte[] b = out.toByteArray();
+            Set<RecordType> types = EnumSet.noneOf(RecordType.class);
+            DeltaReader reader = new DeltaReader(Channels.newChannel(new ByteArrayInputStream(b)), "d");
+            for (DeltaRecord rec = reader.next(); rec != null; rec = reader.next()) {
+                types.add(rec.type());
+            }
+            System.out.printf("CrashLoopTest bs=%d delta %s->%s: %d bytes, %d records, %s%n", img.device().blockSize(),
+                    from, to, b.length, r.records(), types);
+            return new Delta(b, r.header(), m.snapshots.get(to).copy(), types);
+        }
+    }
+
+    /**
+     * {@code img.apply(delta, force)}: afterwards the live files and the new snapshot are the
+     * delta's content, and the snapshot has the identity the delta's header gives it.
+     *
+     * @param forced whether apply must report that it first rolled back (or removed) the live files
+     */
+    private static Command applyCommand(String name, Delta d, boolean force, boolean forced) {
+        SnapshotId want = d.header().snapshot();
+        return new Command(name,
+                img -> {
+                    ApplyReport r = img.apply(DeltaSource.of(d.bytes(), "d"), force, false);
+                    assertThat(r.forced()).as("%s: forced", name).isEqualTo(forced);
+                    assertThat(DeltaExport.id(r.snapshot())).as("%s: the reported snapshot", name).isEqualTo(want);
+                },
+                m -> {
+                    m.live = d.content().copy();
+                    m.snapshot(want.name());
+                },
+                false,
+                img -> {
+                    SnapshotId got = DeltaExport.id(img.snapshot(want.name()));
+                    return got.equals(want) ? null
+                            : "snapshot " + want.name() + " has the identity " + got + ", the delta's header " + want;
+                });
+    }
+
+    /**
      * Cuts every command at every write point and sync, in every mode, and recovers; fails
      * listing the first cases that were not atomic.
      */
     private void runAll(int bs, Start start, List<Command> commands, int seedBase, long t0) throws IOException {
         List<String> failures = new ArrayList<>();
+        long total = runCommands(bs, start, commands, seedBase, failures);
+        report(bs, total, t0, failures);
+    }
+
+    /**
+     * Cuts every command at every write point and sync, in every mode, and recovers, adding the
+     * cases that were not atomic to {@code failures}; returns the number of cases run.
+     */
+    private long runCommands(int bs, Start start, List<Command> commands, int seedBase, List<String> failures)
+            throws IOException {
         long total = 0;
         for (int i = 0; i < commands.size(); i++) {
             int ci = seedBase + i;
@@ -149,6 +324,8 @@ class CrashLoopTest {
             try (Image img = Image.open(clean, true)) {
                 c.op().run(img);
                 assertThat(after.diff(img)).as("bs=%d %s: clean run", bs, c.name()).isNull();
+                assertThat(c.afterCheck() == null ? null : c.afterCheck().problem(img))
+                        .as("bs=%d %s: clean run, after-state", bs, c.name()).isNull();
                 assertThat(Space.check(img)).as("bs=%d %s: clean run, space", bs, c.name()).isNull();
                 assertThat(Space.checkCounts(img)).as("bs=%d %s: clean run, ref counts", bs, c.name()).isNull();
                 freeAfter = img.info().freeBlocks();
@@ -181,6 +358,11 @@ class CrashLoopTest {
                     tally[0], tally[1], tally[2], spilled, (System.nanoTime() - tc) / 1_000_000);
             total += tally[2];
         }
+        return total;
+    }
+
+    /** Prints the totals of a test and fails listing the first cases that were not atomic. */
+    private static void report(int bs, long total, long t0, List<String> failures) {
         System.out.printf("CrashLoopTest bs=%d: %d cases in %d ms, %d failures%n", bs, total,
                 (System.nanoTime() - t0) / 1_000_000, failures.size());
         assertThat(failures).as("crash cases that were not atomic (first 15):%n%s",
@@ -207,7 +389,7 @@ class CrashLoopTest {
         // A writer replays the log.
         State state;
         try (Image img = Image.open(recovered, true)) {
-            state = classify(img, start.model(), after, ctx);
+            state = classify(img, c, start.model(), after, ctx);
             tally[state.ordinal()]++;
             ImageModel expected = state == State.BEFORE ? start.model().copy() : after.copy();
             long free = img.info().freeBlocks();
@@ -229,7 +411,7 @@ class CrashLoopTest {
         // A reader must see the same state without writing (any write would hit the crash point 0).
         CrashingDevice guard = new CrashingDevice(untouched, 0);
         try (Image ro = Image.open(guard, false)) {
-            State roState = classify(ro, start.model(), after, ctx + " (read-only)");
+            State roState = classify(ro, c, start.model(), after, ctx + " (read-only)");
             assertThat(roState).as("%s: read-only open sees another state than the writer", ctx).isEqualTo(state);
             assertThat(ro.info().freeBlocks()).as("%s: read-only free blocks", ctx)
                     .isEqualTo(state == State.BEFORE ? start.freeBlocks() : freeAfter);
@@ -239,7 +421,7 @@ class CrashLoopTest {
         }
 
         if (mode == Mode.KEEP_ALL) {
-            crashDuringReplay(untouched, start, after, freeAfter, seed, ctx);
+            crashDuringReplay(c, untouched, start, after, freeAfter, seed, ctx);
         }
     }
 
@@ -247,8 +429,8 @@ class CrashLoopTest {
      * Recovery is itself a sequence of writes: cut the replay of a committed log at each of its
      * write points; the next open must still end in the after-state.
      */
-    private void crashDuringReplay(MemoryDevice recovered, Start start, ImageModel after, long freeAfter, long seed,
-            String ctx) throws IOException {
+    private void crashDuringReplay(Command c, MemoryDevice recovered, Start start, ImageModel after, long freeAfter,
+            long seed, String ctx) throws IOException {
         CrashingDevice probe = CrashingDevice.counting(recovered.copy());
         Image.open(probe, true).close();
         long r = probe.writePoints();
@@ -268,7 +450,7 @@ class CrashLoopTest {
                 }
                 assertThat(crashed).as("%s: crashed", ctx2).isTrue();
                 try (Image img = Image.open(d2.recover(m2, rnd), true)) {
-                    assertThat(classify(img, start.model(), after, ctx2)).as(ctx2).isEqualTo(State.AFTER);
+                    assertThat(classify(img, c, start.model(), after, ctx2)).as(ctx2).isEqualTo(State.AFTER);
                     assertThat(img.info().freeBlocks()).as("%s: free blocks", ctx2).isEqualTo(freeAfter);
                 }
                 tally[2]++;
@@ -276,13 +458,19 @@ class CrashLoopTest {
         }
     }
 
-    private static State classify(Image img, ImageModel before, ImageModel after, String ctx) throws IOException {
+    /** Which state the image holds; in the after-state, the command's {@link Command#afterCheck} must hold too. */
+    private static State classify(Image img, Command c, ImageModel before, ImageModel after, String ctx)
+            throws IOException {
         String dBefore = before.diff(img);
         if (dBefore == null) {
             return State.BEFORE;
         }
         String dAfter = after.diff(img);
         if (dAfter == null) {
+            String problem = c.afterCheck() == null ? null : c.afterCheck().problem(img);
+            if (problem != null) {
+                throw new AssertionError(ctx + ": the after-state's content, but " + problem);
+            }
             return State.AFTER;
         }
         throw new AssertionError(ctx + ": content is neither before (" + dBefore + ") nor after (" + dAfter + ")");
@@ -314,9 +502,7 @@ class CrashLoopTest {
      * file that is then removed, so frag has an extent tree and free space is full of 1-block holes.
      */
     private static Start build(int bs, int holes) throws IOException {
-        // 512: 1 MiB, 4096: 4 MiB; both give the smallest WAL region (8 blocks: header + 7 slots).
-        MemoryDevice dev = new MemoryDevice(bs, bs == 512 ? 2048 : 1024);
-        Image.format(dev, 0);
+        MemoryDevice dev = formatted(bs).medium();
         ImageModel model = new ImageModel();
         Random rnd = new Random(SEED * bs);
         long free;
@@ -335,6 +521,26 @@ class CrashLoopTest {
             free = img.info().freeBlocks();
         }
         return new Start(dev, model, free);
+    }
+
+    /** A freshly formatted image: no files, no snapshots. */
+    private static Start formatted(int bs) throws IOException {
+        // 512: 1 MiB, 4096: 4 MiB; both give the smallest WAL region (8 blocks: header + 7 slots).
+        MemoryDevice dev = new MemoryDevice(bs, bs == 512 ? 2048 : 1024);
+        Image.format(dev, 0);
+        try (Image img = Image.open(dev, true)) {
+            return new Start(dev, new ImageModel(), img.info().freeBlocks());
+        }
+    }
+
+    /** {@code start} with a snapshot s1 of its files, and nothing changed since. */
+    private static Start snapshotOnly(Start start) throws IOException {
+        try (Image img = Image.open(start.medium(), true)) {
+            img.createSnapshot("s1");
+            start.model().snapshot("s1");
+            assertThat(start.model().diff(img)).isNull();
+            return new Start(start.medium(), start.model(), img.info().freeBlocks());
+        }
     }
 
     /** {@code start} with a snapshot s1 of its files, then a partly overwritten and a new file c. */
@@ -357,6 +563,11 @@ class CrashLoopTest {
             throws IOException {
         img.write(name, off, trunc, ch(data));
         m.live.write(name, off, data, trunc);
+    }
+
+    private static void truncate(Image img, ImageModel m, String name, long size) throws IOException {
+        img.truncate(name, size);
+        m.live.files.put(name, Arrays.copyOf(m.live.files.get(name), (int) size));
     }
 
     private static byte[] bytes(Random rnd, int n) {

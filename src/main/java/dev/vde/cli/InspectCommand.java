@@ -5,6 +5,7 @@ import dev.vde.delta.CorruptDeltaException;
 import dev.vde.delta.DeltaHeader;
 import dev.vde.delta.DeltaReader;
 import dev.vde.delta.DeltaRecord;
+import dev.vde.delta.DeltaValidator;
 import dev.vde.delta.SnapshotId;
 import dev.vde.format.UnsupportedFormatException;
 import java.io.IOException;
@@ -24,7 +25,9 @@ import picocli.CommandLine.Parameters;
 @Command(name = "inspect", mixinStandardHelpOptions = true,
         description = {"Verify a delta (.rdlt, see rdlt(5)) and print its header, the two snapshots it "
                 + "leads from and to, one line per record and a summary.",
-            "Each record is printed once its checksum, its fields and its data are verified; the end record "
+            "Each record is printed once its checksum, its fields, its data and its place in the order of records "
+                + "(rdlt(5), ORDER OF RECORDS; what needs the base's files is checked by apply --dry-run) are "
+                + "verified; the end record "
                 + "once the record count, the stream length and the checksum over the whole stream match and "
                 + "nothing follows it. The status is 0 only if the whole stream is valid. At the first fault, "
                 + "inspect stops with status 7 and one line on stderr naming the record (the header is record 0) "
@@ -57,7 +60,9 @@ final class InspectCommand extends ImageCommand {
             try {
                 DeltaReader r = new DeltaReader(in, stdin ? "stdin" : delta);
                 p.header(r.header());
-                for (DeltaRecord rec = r.next(); rec != null; rec = r.next()) {
+                // The order of records too; what needs the base's files is for apply --dry-run.
+                DeltaValidator v = new DeltaValidator(r, null, Long.MAX_VALUE);
+                for (DeltaRecord rec = v.next(); rec != null; rec = v.next()) {
                     p.record(r.recordNumber(), r.recordOffset(), rec);
                 }
                 p.summary(r.summary());

@@ -37,6 +37,7 @@ class InspectIT extends JarProcesses {
             try (OutputStream in = p.getOutputStream()) {
                 DeltaWriter w = new DeltaWriter(Channels.newChannel(in), DeltaSamples.full(4096, extents));
                 w.newFile(1, "disk.raw");
+                w.size(1, (long) extents * DeltaFormat.MAX_DATA);
                 ByteBuffer mib = DeltaSamples.data(4096, 256, 1);
                 for (int i = 0; i < extents; i++) {
                     w.data(1, (long) i * DeltaFormat.MAX_DATA, 100 + 256L * i, mib);
@@ -51,8 +52,8 @@ class InspectIT extends JarProcesses {
         assertThat(Files.readString(dir.resolve("err"))).isEmpty();
         assertThat(p.exitValue()).isZero();
         assertThat(Files.readString(dir.resolve("out")))
-                .endsWith("summary:       259 records, 256 extents, 268435456 data bytes (256.0 MiB), "
-                        + (268435456L + 712 + 38 + 256 * 60 + 48) + " stream bytes (256.0 MiB): valid\n");
+                .endsWith("summary:       260 records, 256 extents, 268435456 data bytes (256.0 MiB), "
+                        + (268435456L + 712 + 38 + 32 + 256 * 60 + 48) + " stream bytes (256.0 MiB): valid\n");
     }
 
     @Test
@@ -65,8 +66,8 @@ class InspectIT extends JarProcesses {
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         String err = Files.readString(dir.resolve("err"), StandardCharsets.UTF_8);
         assertThat(p.exitValue()).as(err).isEqualTo(7);
-        assertThat(err).isEqualTo("vde: error: corrupt delta: stdin: record 3 (DATA) at byte 781: data checksum "
-                + "mismatch: the data at bytes 841 to 1353 is damaged\n");
+        assertThat(err).isEqualTo("vde: error: corrupt delta: stdin: record 7 (DATA) at byte 918: data checksum "
+                + "mismatch: the data at bytes 978 to 1490 is damaged\n");
         assertThat(Files.readString(dir.resolve("out"))).contains("\"error\"");
     }
 }

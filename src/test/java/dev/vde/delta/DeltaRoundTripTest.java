@@ -47,9 +47,10 @@ class DeltaRoundTripTest {
         assertThat(end.streamBytes()).isEqualTo(s.bytes().length);
         assertThat(end.dataBytes()).isEqualTo(bs);
         // sizes of the layout: header, then frame + body + checksum (+ data)
-        long[] expect = {0, 712, 712 + 37, 712 + 37 + 32, 712 + 37 + 32 + 60 + bs};
+        // DELE 34, FILE "old name" 38, MOVE 33, SIZE 32, FILE "new.txt" 37, SIZE 32, DATA 60 + bs, HOLE 40, END 48
+        long[] expect = {0, 712, 746, 784, 817, 849, 886, 918, 918 + 60 + bs};
         assertThat(Arrays.copyOf(s.starts(), expect.length)).containsExactly(expect);
-        assertThat(s.bytes().length).isEqualTo(712 + 37 + 32 + 60 + bs + 40 + 38 + 33 + 32 + 34 + 48);
+        assertThat(s.bytes().length).isEqualTo(712 + 34 + 38 + 33 + 32 + 37 + 32 + 60 + bs + 40 + 48);
     }
 
     @Test

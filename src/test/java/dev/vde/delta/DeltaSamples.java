@@ -88,14 +88,14 @@ public final class DeltaSamples {
     /** Every kind of record, a hole and data of a new file, a rename, a truncation and a deletion: 9 records. */
     public static List<DeltaRecord> everyKind(int blockSize) {
         return List.of(
-                new File(7, true, "new.txt"),
-                new Size(7, 2L * blockSize - 24),
-                new Data(7, 0, 1, 4242, data(blockSize, 1, 7)),
-                new Hole(7, blockSize, blockSize),
+                new Delete(4, "gone.txt"),
                 new File(3, false, "old name"),
                 new Move(3, "renamed"),
                 new Size(3, 0),
-                new Delete(4, "gone.txt"));
+                new File(7, true, "new.txt"),
+                new Size(7, 2L * blockSize - 24),
+                new Data(7, 0, 1, 4242, data(blockSize, 1, 7)),
+                new Hole(7, blockSize, blockSize));
     }
 
     /** The small delta of the damage tests: {@link #everyKind} at 512-byte blocks, incremental (1578 bytes). */

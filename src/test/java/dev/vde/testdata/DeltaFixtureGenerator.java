@@ -77,13 +77,13 @@ public final class DeltaFixtureGenerator {
                         + "data in blocks 0 and 64-65, inode 2), empty (inode 3)"));
         m.put("incremental.rdlt", new Clean(DeltaSamples.incremental(BS, 2),
                 List.of(
+                        new Delete(3, "empty"),
                         new File(1, false, "readme.txt"),
                         new Move(1, "README"),
-                        new Data(1, BS, 1, 120, text("changed line\n", BS, 1)),
                         new Size(1, 900),
+                        new Data(1, BS, 1, 120, text("changed line\n", 900 - BS, 1)),
                         new File(2, false, "sparse.img"),
                         new Hole(2, 64 * BS, 2 * BS),
-                        new Delete(3, "empty"),
                         new File(4, true, "new.txt"),
                         new Size(4, 5),
                         new Data(4, 0, 1, 121, text("hello", 5, 1))),
@@ -128,17 +128,17 @@ public final class DeltaFixtureGenerator {
         damaged(out, rows, "full-truncated.rdlt", Arrays.copyOf(full.bytes(), cut), 3, full.starts()[3],
                 "truncated", "full.rdlt cut to " + cut + " bytes, inside the data of record 3 (DATA)");
 
-        int at = (int) incr.starts()[3] + 60 + 100;
-        damaged(out, rows, "incremental-flipped.rdlt", DeltaSamples.flip(incr.bytes(), at, 0x04), 3, incr.starts()[3],
-                "data checksum mismatch", "incremental.rdlt with bit 2 of byte " + at + " flipped, in the data of record 3 (DATA)");
+        int at = (int) incr.starts()[5] + 60 + 100;
+        damaged(out, rows, "incremental-flipped.rdlt", DeltaSamples.flip(incr.bytes(), at, 0x04), 5, incr.starts()[5],
+                "data checksum mismatch", "incremental.rdlt with bit 2 of byte " + at + " flipped, in the data of record 5 (DATA)");
 
         byte[] swapped = swap(incr, 4, 5);
         damaged(out, rows, "incremental-reordered.rdlt", swapped, 4, incr.starts()[4], "checksum mismatch",
-                "incremental.rdlt with records 4 (SIZE) and 5 (FILE) swapped");
+                "incremental.rdlt with records 4 (SIZE) and 5 (DATA) swapped");
 
         byte[] dropped = drop(incr, 7);
         damaged(out, rows, "incremental-dropped.rdlt", dropped, 7, incr.starts()[7], "checksum mismatch",
-                "incremental.rdlt without record 7 (DELE)");
+                "incremental.rdlt without record 7 (HOLE)");
 
         byte[] v2 = empty.bytes().clone();
         LE.u16(v2, 4, 2);

@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
                 + "copy-on-write data and snapshots.",
         subcommands = {FormatCommand.class, WriteCommand.class, CatCommand.class, LsCommand.class,
             RmCommand.class, MvCommand.class, InfoCommand.class, SnapshotCommand.class, FsckCommand.class,
-            DumpTreeCommand.class, DiffCommand.class, InspectCommand.class,
+            DumpTreeCommand.class, DiffCommand.class, ApplyCommand.class, InspectCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** The image a command is working on, named in error messages. */

@@ -71,7 +71,7 @@ vde cat "$img" f --snapshot base | cmp -s - "$old" || fail "vde cat --snapshot b
 vde cat "$img" f --snapshot next | cmp -s - "$new" || fail "vde cat --snapshot next returned different bytes"
 vde format "$replica0" --size "$((size_mib * 2 + 256))M" > /dev/null
 vde diff "$img" --to base -o "$dir/base.rdlt" 2> /dev/null
-vde apply "$replica0" "$dir/base.rdlt" > /dev/null
+vde apply "$replica0" "$dir/base.rdlt" 2> /dev/null
 rm "$dir/base.rdlt"
 vde diff "$img" --from base --to next -o "$delta" --json > "$dir/diff.json" # untimed: its statistics
 shipped=$(jq .dataBytes "$dir/diff.json")
@@ -86,7 +86,7 @@ t_xe=$(median 'rm -f "$xd"' 'xdelta3 -e -s "$old" "$new" "$xd"')
 t_vd=$(median 'rm -f "$delta"' 'vde diff "$img" --from base --to next -o "$delta" 2> /dev/null || echo "vde diff: status $?" >> "$dir/failed"')
 t_xd=$(median 'rm -f "$new2"' 'xdelta3 -d -s "$old" "$xd" "$new2"')
 cmp -s "$new2" "$new" || fail "xdelta3 -d returned different bytes"
-t_va=$(median 'cp "$replica0" "$replica"' 'vde apply "$replica" "$delta" > /dev/null || echo "vde apply: status $?" >> "$dir/failed"')
+t_va=$(median 'cp "$replica0" "$replica"' 'vde apply "$replica" "$delta" 2> /dev/null || echo "vde apply: status $?" >> "$dir/failed"')
 [ ! -f "$dir/failed" ] || fail "$(cat "$dir/failed")"
 vde cat "$replica" f | cmp -s - "$new" || fail "the replica's f differs from new.raw after vde apply"
 vde snapshot list "$replica" | grep -q ' next ' || fail "the replica has no snapshot next"

@@ -112,7 +112,8 @@ x_bytes=$(stat -c %s "$xd")
 bound=$(echo "$changed * 1.01 + 65536" | bc -l)
 verdict() { if [ "$(echo "$1" | bc -l)" = 1 ]; then echo PASS; else echo MISS; fi; }
 echo
-echo "changed: $changed bytes; delta: $d_bytes bytes ($(echo "scale=4; $d_bytes / $changed" | bc -l) x changed); out.xd: $x_bytes bytes ($(echo "scale=4; $x_bytes / $changed" | bc -l) x)"
+per() { printf '%.4f' "$(echo "$1 / $changed" | bc -l)"; }
+echo "changed: $changed bytes; delta: $d_bytes bytes ($(per "$d_bytes") x changed); out.xd: $x_bytes bytes ($(per "$x_bytes") x)"
 echo "qemu-img compare old.raw new.raw: ${mismatch:-no output}"
 echo
 echo "targets (issue 5)"

@@ -97,7 +97,7 @@ t_qs=$(median ':' 'qemu-img compare -f raw -F raw "$new" "$new2" > /dev/null')
 load=$(cut -d' ' -f1-3 /proc/loadavg)
 
 printf '\n%-48s %8s   %s\n' "command" "seconds" "peer/vde"
-row() { printf '%-48s %8.3f   %s\n' "$1" "$2" "${3:-}"; }
+row() { printf '%-48s %8.3f%s\n' "$1" "$2" "${3:+   $3}"; }
 row "java -version" "$t_java"
 row "vde info IMG" "$t_info"
 row "xdelta3 -e -s old.raw new.raw out.xd" "$t_xe"

@@ -186,6 +186,32 @@ public final class Allocator {
         return new Run(start, len);
     }
 
+    /**
+     * Allocates {@code want} contiguous blocks if a free run that long starts at or after
+     * {@code hint} among the next {@value #PROBES} free runs; otherwise as {@link #allocate}, which
+     * may return fewer. Keeps a write whose length is known in one extent rather than filling
+     * one-block holes first.
+     */
+    public Run allocateRun(long hint, long want) {
+        long from = hint >= sb.dataStart && hint < sb.totalBlocks ? hint : cursor;
+        long b = from;
+        for (int probe = 0; probe < PROBES && b < sb.totalBlocks; probe++) {
+            long start = findFree(b, sb.totalBlocks);
+            if (start < 0) {
+                break;
+            }
+            long len = freeRunLength(start, want);
+            if (len == want) {
+                return allocate(start, want);
+            }
+            b = start + len;
+        }
+        return allocate(from, want);
+    }
+
+    /** Free runs {@link #allocateRun} looks at before it settles for a shorter one. */
+    private static final int PROBES = 256;
+
     public long allocateOne(long hint) {
         return allocate(hint, 1).start();
     }

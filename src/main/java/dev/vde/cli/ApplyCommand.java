@@ -39,7 +39,7 @@ import picocli.CommandLine.Parameters;
                 + "\"streamBytes\", \"freeBlocksBefore\", \"digest\"}."},
         footer = {"%nExamples:",
             "  vde apply replica.vde monday.rdlt",
-            "  vde diff disk.vde --from monday --to tuesday | ssh backup vde apply replica.vde -",
+            "  vde diff disk.vde --from mon --to tue | ssh backup vde apply replica.vde -",
             "  vde apply replica.vde tuesday.rdlt --dry-run --json | jq .dataBytes"})
 final class ApplyCommand extends ImageCommand {
     @Parameters(index = "0", paramLabel = "IMAGE", description = "The image to change.")

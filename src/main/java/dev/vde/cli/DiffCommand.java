@@ -33,8 +33,8 @@ import picocli.CommandLine.Parameters;
                 + "on standard output with -o FILE, else on standard error."},
         footer = {"%nExamples:",
             "  vde diff disk.vde --to monday -o monday.rdlt",
-            "  vde diff disk.vde --from monday --to tuesday | ssh backup vde apply replica.vde -",
-            "  vde diff disk.vde --from monday --to tuesday -o tue.rdlt --json | jq .bytesShipped"})
+            "  vde diff disk.vde --from mon --to tue | ssh backup vde apply replica.vde -",
+            "  vde diff disk.vde --from mon --to tue -o tue.rdlt --json | jq .bytesShipped"})
 final class DiffCommand extends ImageCommand {
     @Parameters(index = "0", paramLabel = "IMAGE", description = "The source image.")
     Path image;

@@ -41,7 +41,7 @@ import picocli.CommandLine.Parameters;
         footer = {"%nExamples:",
             "  vde inspect monday.rdlt",
             "  gunzip -c monday.rdlt.gz | vde inspect - > /dev/null && echo intact",
-            "  vde inspect monday.rdlt --json | jq '[.records[] | select(.type == \"DATA\") | .dataLength] | add'"})
+            "  vde inspect monday.rdlt --json | jq '[.records[].dataLength // 0] | add'"})
 final class InspectCommand extends ImageCommand {
     @Parameters(index = "0", paramLabel = "DELTA", description = "The delta file, or - for standard input.")
     String delta;

@@ -9,7 +9,7 @@ import picocli.CommandLine.Parameters;
         description = "Delete file NAME from the image and free its blocks, in one atomic transaction.",
         footer = {"%nExamples:",
             "  vde rm disk.vde old.log",
-            "  vde ls disk.vde | grep '\\.tmp$' | while read -r f; do vde rm disk.vde \"$f\"; done"})
+            "  vde ls disk.vde | grep '\\.tmp$' | xargs -r -n1 vde rm disk.vde"})
 final class RmCommand extends ImageCommand {
     @Parameters(index = "0", paramLabel = "IMAGE", description = "The image.")
     Path image;

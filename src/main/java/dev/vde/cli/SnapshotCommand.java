@@ -141,8 +141,8 @@ final class SnapshotCommand implements Runnable {
                     + "(status 3 if there is no such snapshot).",
             footer = {"%nExamples:",
                 "  vde snapshot delete disk.vde monday",
-                "  vde snapshot list disk.vde --json | jq -r '.snapshots[:-7][].name' | "
-                    + "xargs -r -n1 vde snapshot delete disk.vde"})
+                "  vde snapshot list disk.vde --json | jq -r '.snapshots[:-7][].name' \\",
+                "      | xargs -r -n1 vde snapshot delete disk.vde   # keep the newest 7"})
     static final class Delete extends OnOneSnapshot {
         @Override
         void act(Image img, String snapshot) throws IOException {
@@ -156,7 +156,7 @@ final class SnapshotCommand implements Runnable {
                 "The snapshot and every other snapshot stay. Status 3 if there is no such snapshot."},
             footer = {"%nExamples:",
                 "  vde snapshot rollback disk.vde before-upgrade",
-                "  vde snapshot create disk.vde pre-rollback && vde snapshot rollback disk.vde monday"})
+                "  vde snapshot create disk.vde before && vde snapshot rollback disk.vde monday"})
     static final class Rollback extends OnOneSnapshot {
         @Override
         void act(Image img, String snapshot) throws IOException {

@@ -175,7 +175,7 @@ final class FileData {
         long hint = hintFor(map, offset);
         int done = 0;
         while (done < blocks) {
-            Run run = tx.allocator().allocate(hint, blocks - done);
+            Run run = tx.allocator().allocateRun(hint, blocks - done);
             for (int i = 0; i < run.length(); i++) {
                 int at = base + (done + i) * bs;
                 dev.write(run.start() + i, array, at);

@@ -9,10 +9,13 @@ import dev.vde.image.ApplyReport;
 import dev.vde.image.Image;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.channels.FileChannel;
+import java.nio.channels.ReadableByteChannel;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -74,13 +77,20 @@ final class ApplyCommand extends ImageCommand {
         // The image first: a busy or missing image answers before a pipe is read.
         try (Image img = open(image, !dryRun)) {
             ApplyReport report;
-            if (!stdin) {
+            // A pipe given by name (a FIFO, or /dev/fd/N from <(...)) can be read only once, as stdin.
+            boolean seekable = !stdin && Files.isRegularFile(Path.of(delta));
+            if (seekable) {
                 report = img.apply(DeltaSource.of(Path.of(delta), name), force, dryRun);
-            } else if (dryRun) {
-                report = img.apply(once(name), force, true);
             } else {
-                try (Spool spool = new Spool(io().inChannel(), name, image)) {
-                    report = img.apply(spool, force, false);
+                try (ReadableByteChannel pipe = stdin ? io().inChannel()
+                        : FileChannel.open(Path.of(delta), StandardOpenOption.READ)) {
+                    if (dryRun) {
+                        report = img.apply(once(pipe, name), force, true);
+                    } else {
+                        try (Spool spool = new Spool(pipe, name, image)) {
+                            report = img.apply(spool, force, false);
+                        }
+                    }
                 }
             }
             print(report, name);
@@ -88,12 +98,27 @@ final class ApplyCommand extends ImageCommand {
         return ExitCodes.OK;
     }
 
-    /** Standard input read once: a dry run reads the stream a single time. */
-    private DeltaSource once(String name) {
+    /** A pipe read once: a dry run reads the stream a single time. */
+    private static DeltaSource once(ReadableByteChannel pipe, String name) {
         return new DeltaSource() {
             @Override
-            public java.nio.channels.ReadableByteChannel open() {
-                return io().inChannel();
+            public ReadableByteChannel open() {
+                // The caller closes the pipe; the reader's close must not.
+                return new ReadableByteChannel() {
+                    @Override
+                    public int read(java.nio.ByteBuffer dst) throws IOException {
+                        return pipe.read(dst);
+                    }
+
+                    @Override
+                    public boolean isOpen() {
+                        return pipe.isOpen();
+                    }
+
+                    @Override
+                    public void close() {
+                    }
+                };
             }
 
             @Override

@@ -99,6 +99,27 @@ class ApplyCliTest {
     }
 
     @Test
+    void aNamedPipeIsReadOnceAndSpooled() throws Exception {
+        Path fifo = dir.resolve("delta.fifo");
+        Process mk = new ProcessBuilder("mkfifo", fifo.toString()).start();
+        org.junit.jupiter.api.Assumptions.assumeTrue(mk.waitFor() == 0, "mkfifo is not available");
+        Path rep = replica("rep.vde");
+        for (Path delta : List.of(mon, tue)) {
+            java.util.concurrent.CompletableFuture<Void> feed = java.util.concurrent.CompletableFuture.runAsync(() -> {
+                try {
+                    Files.write(fifo, Files.readAllBytes(delta));
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            applied(new byte[0], "apply", rep.toString(), fifo.toString());
+            feed.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        assertThat(ok("cat", rep.toString(), "c").stdout()).isEqualTo(b1);
+        ok("fsck", rep.toString());
+    }
+
+    @Test
     void aDeltaWhoseBaseIsMissingIsRefusedWithStatus5() throws Exception {
         Path rep = replica("rep.vde");
         String before = sha256(rep);

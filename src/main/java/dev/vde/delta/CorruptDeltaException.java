@@ -23,7 +23,7 @@ public class CorruptDeltaException extends RuntimeException {
     }
 
     /** "SOURCE: record N (KIND) at byte O", the prefix of every message about a place in a delta. */
-    static String where(String source, long record, String kind, long offset) {
+    public static String where(String source, long record, String kind, long offset) {
         return (source == null ? "" : source + ": ") + "record " + record + (kind == null ? "" : " (" + kind + ")")
                 + " at byte " + offset;
     }

@@ -596,7 +596,14 @@ public final class Image implements Closeable {
         try (ReadableByteChannel ch = source.open()) {
             DeltaReader r = new DeltaReader(ch, source.name());
             header = r.header();
-            List<Inode> base = reading(() -> applicable(ns, header, force, forced));
+            List<Inode> base;
+            try {
+                base = reading(() -> applicable(ns, header, force, forced));
+            } catch (ConflictException e) {
+                // Named like a damaged delta: the header is what does not fit.
+                throw new ConflictException(CorruptDeltaException.where(source.name(), 0, "header", 0) + ": "
+                        + e.getMessage());
+            }
             stats = new DeltaValidator(r, base, inodeLimit).run();
             streamBytes = r.position();
         }

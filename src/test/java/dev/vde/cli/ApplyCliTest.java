@@ -124,7 +124,8 @@ class ApplyCliTest {
         Path rep = replica("rep.vde");
         String before = sha256(rep);
         CliTest.Run r = fails(5, "apply", rep.toString(), tue.toString());
-        assertThat(r.stderr()).contains("base, snapshot 'mon'").contains("is not on this image");
+        assertThat(r.stderr()).startsWith("vde: error: " + tue + ": record 0 (header) at byte 0: the delta's base, "
+                + "snapshot 'mon'").contains("is not on this image");
         assertThat(sha256(rep)).isEqualTo(before);
     }
 

@@ -64,6 +64,10 @@ final class ApplyCommand extends ImageCommand {
     @Override
     public Integer call() throws Exception {
         boolean stdin = "-".equals(delta);
+        if (stdin && Style.stdinIsTerminal(io())) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "refusing to read a binary delta from a terminal (pipe one in, or name a file)");
+        }
         String name = stdin ? "stdin" : delta;
         if (!stdin) {
             Path p = Path.of(delta);

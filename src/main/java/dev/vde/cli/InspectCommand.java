@@ -52,6 +52,10 @@ final class InspectCommand extends ImageCommand {
     @Override
     public Integer call() throws Exception {
         boolean stdin = "-".equals(delta);
+        if (stdin && Style.stdinIsTerminal(io())) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "refusing to read a binary delta from a terminal (pipe one in, or name a file)");
+        }
         if (!stdin && Files.isDirectory(Path.of(delta))) {
             throw new FileSystemException(delta, null, "is a directory");
         }

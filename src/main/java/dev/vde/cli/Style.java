@@ -34,6 +34,11 @@ final class Style {
         return on ? new Style(true) : PLAIN;
     }
 
+    /** True if standard input is this process's own (a system Io) and a terminal: no source of binary data. */
+    static boolean stdinIsTerminal(Io io) {
+        return io.isProcessStdout() && isatty(0);
+    }
+
     /** True if standard output is this process's own and a terminal: no place for binary data. */
     static boolean stdoutIsTerminal(Io io) {
         return io.isProcessStdout() && isatty(1);

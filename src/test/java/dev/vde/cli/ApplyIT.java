@@ -47,6 +47,24 @@ class ApplyIT extends JarProcesses {
         return new int[] {ps.get(0).exitValue(), ps.get(1).exitValue()};
     }
 
+    /** A terminal on standard input is refused at once (status 2), not read as a delta. */
+    @Test
+    void aTerminalIsNotADelta() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/script")),
+                "script(1) gives the command a terminal; not installed");
+        Path rep = dir.resolve("rep.vde");
+        assertThat(run(dir.resolve("sink"), "format", rep.toString(), "--size", "16M")).isZero();
+        for (String cmd : List.of("apply " + rep + " -", "inspect -")) {
+            Process p = new ProcessBuilder("/usr/bin/script", "-qec",
+                    JAVA + " -jar " + JAR + " " + cmd, "/dev/null").redirectErrorStream(true)
+                    .redirectOutput(dir.resolve("tty").toFile()).start();
+            started.add(p);
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("%s returns without input", cmd).isTrue();
+            assertThat(p.exitValue()).as(cmd).isEqualTo(2);
+            assertThat(Files.readString(dir.resolve("tty"))).contains("refusing to read a binary delta from a terminal");
+        }
+    }
+
     @Test
     void replicationThroughAnOsPipe() throws Exception {
         Path src = dir.resolve("src.vde");

@@ -194,19 +194,28 @@ public final class Allocator {
      */
     public Run allocateRun(long hint, long want) {
         long from = hint >= sb.dataStart && hint < sb.totalBlocks ? hint : cursor;
+        long start = runOf(from, sb.totalBlocks, want);
+        if (start < 0) {
+            start = runOf(sb.dataStart, from, want);
+        }
+        return allocate(start >= 0 ? start : from, want);
+    }
+
+    /** The start of a free run of {@code want} blocks in {@code [from, limit)} among the first {@value #PROBES}, or -1. */
+    private long runOf(long from, long limit, long want) {
         long b = from;
-        for (int probe = 0; probe < PROBES && b < sb.totalBlocks; probe++) {
-            long start = findFree(b, sb.totalBlocks);
+        for (int probe = 0; probe < PROBES && b < limit; probe++) {
+            long start = findFree(b, limit);
             if (start < 0) {
-                break;
+                return -1;
             }
             long len = freeRunLength(start, want);
             if (len == want) {
-                return allocate(start, want);
+                return start;
             }
             b = start + len;
         }
-        return allocate(from, want);
+        return -1;
     }
 
     /** Free runs {@link #allocateRun} looks at before it settles for a shorter one. */

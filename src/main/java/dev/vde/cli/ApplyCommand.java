@@ -32,7 +32,8 @@ import picocli.CommandLine.Parameters;
                 + "one line naming the record and byte offset otherwise). A delta from a pipe is first spooled to "
                 + "a temporary file beside IMAGE. Only then is it applied, as one transaction that commits only if "
                 + "the new snapshot's content digest equals the delta's. A delta that fails any of "
-                + "these checks leaves IMAGE byte-for-byte as it was; a crash leaves it at the base or at the new "
+                + "these checks, or whose data alone exceeds the free space, leaves IMAGE byte-for-byte as it was; "
+                + "a later failure leaves it at its last commit; a crash leaves it at the base or at the new "
                 + "snapshot.",
             "A summary goes to standard error. With --dry-run nothing is written (the image is opened read-only) "
                 + "and the summary of what would change goes to standard output. With --json the summary is one "
@@ -64,6 +65,9 @@ final class ApplyCommand extends ImageCommand {
     @Override
     public Integer call() throws Exception {
         boolean stdin = "-".equals(delta);
+        if (stdin && io().stdinClosed()) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "standard input is closed");
+        }
         if (stdin && Style.stdinIsTerminal(io())) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "refusing to read a binary delta from a terminal (pipe one in, or name a file)");
@@ -74,7 +78,7 @@ final class ApplyCommand extends ImageCommand {
             if (Files.isDirectory(p)) {
                 throw new FileSystemException(delta, null, "is a directory");
             }
-            if (!Files.exists(p)) {
+            if (Files.notExists(p)) {
                 throw new NoSuchFileException(delta, null, "no such delta file");
             }
         }

@@ -44,6 +44,29 @@ public final class Io {
         return processStdout;
     }
 
+    /** True if standard input is this process's file descriptor 0 (not an in-memory stream). */
+    public boolean isProcessStdin() {
+        return processStdout;
+    }
+
+    /**
+     * True if this process was started with standard input closed ({@code <&-}, some daemons):
+     * the JVM then opened one of its own files as descriptor 0, and reading "stdin" would read
+     * the JDK's class archive.
+     */
+    public boolean stdinClosed() {
+        if (!processStdout) {
+            return false;
+        }
+        try {
+            java.nio.file.Path fd0 = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/0"));
+            return fd0.startsWith(java.nio.file.Path.of(System.getProperty("java.home")))
+                    || fd0.toString().endsWith(".jar");
+        } catch (java.io.IOException | UnsupportedOperationException | SecurityException e) {
+            return false; // no /proc: assume an open stdin
+        }
+    }
+
     /** Standard input as a channel. */
     public ReadableByteChannel inChannel() {
         return in instanceof FileInputStream ? ((FileInputStream) in).getChannel() : Channels.newChannel(in);

@@ -97,7 +97,7 @@ public final class Main implements Runnable {
             if (f.message() != null) {
                 // A damaged image is named; a damaged delta names itself (its source, record and offset).
                 boolean aboutDelta = ex instanceof dev.vde.delta.CorruptDeltaException
-                        || String.valueOf(ex.getMessage()).contains(": record 0 (header) at byte 0: ");
+                        || ex instanceof dev.vde.delta.UnsupportedDeltaException;
                 String where = main.currentImage != null && f.status() == ExitCodes.CORRUPT && !aboutDelta
                         && !f.message().contains(main.currentImage) ? main.currentImage + ": " : "";
                 io.err().println("vde: error: " + ExitCodes.oneLine(where + f.message()));

@@ -36,7 +36,7 @@ final class Style {
 
     /** True if standard input is this process's own (a system Io) and a terminal: no source of binary data. */
     static boolean stdinIsTerminal(Io io) {
-        return io.isProcessStdout() && isatty(0);
+        return io.isProcessStdin() && isatty(0);
     }
 
     /** True if standard output is this process's own and a terminal: no place for binary data. */

@@ -40,6 +40,11 @@ final class WriteCommand extends ImageCommand {
 
     @Override
     public Integer call() throws Exception {
+        if ("-".equals(input) && io().stdinClosed()) {
+            // Else the JDK's own file that took descriptor 0 would be written into the image.
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "standard input is closed (use --input FILE, or pipe the data in)");
+        }
         try (Image img = open(image, true)) {
             if ("-".equals(input)) {
                 img.write(name, offset, truncate, io().inChannel());

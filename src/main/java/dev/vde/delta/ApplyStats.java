@@ -6,7 +6,7 @@ package dev.vde.delta;
  * @param created     files the delta creates
  * @param deleted     files of the base it deletes
  * @param renamed     files of the base it renames
- * @param changed     files of the base whose size or data it changes (or only renames)
+ * @param changed     files of the base whose size or data it changes (a rename alone is not a change)
  * @param dataRecords DATA records
  * @param dataBytes   bytes of data written (whole blocks)
  * @param holes       HOLE records

@@ -70,7 +70,7 @@ public final class DeltaReader {
         }
         int version = LE.u16(h, 4);
         if (version != DeltaFormat.VERSION) {
-            throw new UnsupportedFormatException(CorruptDeltaException.where(source, 0, "header", 0)
+            throw new UnsupportedDeltaException(CorruptDeltaException.where(source, 0, "header", 0)
                     + ": delta format version " + version + " is not supported (this vde reads version "
                     + DeltaFormat.VERSION + ")");
         }

@@ -152,7 +152,15 @@ public final class DeltaValidator {
         stats.deleted++;
     }
 
+    /** Closes the file section open now: a file of the base counts as changed if its size or data did. */
+    private void endSection() {
+        if (current != 0 && !currentCreated && (sized || ranges)) {
+            stats.changed++;
+        }
+    }
+
     private void file(File f) {
+        endSection();
         filesStarted = true;
         if (f.inode() <= lastFile) {
             throw fault("inode " + f.inode() + " after inode " + lastFile + " (files come in inode order, once each)");
@@ -186,7 +194,6 @@ public final class DeltaValidator {
             } else {
                 size = Long.MAX_VALUE;
             }
-            stats.changed++;
         }
     }
 
@@ -243,6 +250,8 @@ public final class DeltaValidator {
     }
 
     private void end() {
+        endSection();
+        current = 0;
         if (base == null) {
             return;
         }

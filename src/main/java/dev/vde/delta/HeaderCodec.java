@@ -101,8 +101,9 @@ public final class HeaderCodec {
 
     /** What is wrong with a snapshot identity's numbers, or null. */
     private static String problem(SnapshotId s) {
-        if (s.txid() < 0) {
-            return "txid " + s.txid() + " is negative";
+        if (s.txid() < 1) {
+            // Every snapshot is taken by a transaction, and txids start at 1 (an image stores none below).
+            return "txid " + s.txid() + " is below 1";
         }
         if (s.fileCount() < 0 || s.bytes() < 0) {
             return "file count " + s.fileCount() + " or size " + s.bytes() + " is negative";

@@ -32,6 +32,8 @@ final class FileData {
     private final BlockDevice dev;
     private final int bs;
     private final long zeroHash;
+    /** {@link #writeBlocks}'s copy of data it cannot read in place. */
+    private byte[] copy;
 
     FileData(Transaction tx) {
         this.tx = tx;
@@ -169,8 +171,12 @@ final class FileData {
         byte[] array = data.hasArray() ? data.array() : null;
         int base = array != null ? data.arrayOffset() + data.position() : 0;
         if (array == null) {
-            array = new byte[data.remaining()];
-            data.duplicate().get(array);
+            // A read-only view (the delta reader's): copied once into a buffer kept for the next record.
+            if (copy == null || copy.length < data.remaining()) {
+                copy = new byte[data.remaining()];
+            }
+            array = copy;
+            data.duplicate().get(array, 0, data.remaining());
         }
         long hint = hintFor(map, offset);
         int done = 0;

@@ -607,6 +607,13 @@ public final class Image implements Closeable {
             stats = new DeltaValidator(r, base, inodeLimit).run();
             streamBytes = r.position();
         }
+        long needed = stats.dataBytes() / dev.blockSize();
+        if (!forced[0] && needed > free) {
+            // The base holds every block the delta replaces, so nothing it does frees space:
+            // refused now, before a block is written. (Rolled back first, live-only blocks free up.)
+            throw new NoSpaceException(source.name() + ": the delta brings " + needed + " blocks of data; the image has "
+                    + free + " free");
+        }
         if (dryRun) {
             return new ApplyReport(header, stats, null, streamBytes, free, forced[0]);
         }

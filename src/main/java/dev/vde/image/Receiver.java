@@ -26,9 +26,10 @@ import java.util.List;
  *
  * <p>A replica keeps its source's inode numbers, so records name files directly. Names given
  * by the delta (new files, renames) are indexed only at the end: in the middle of a stream two
- * files may hold one name (a swap of two names), never after it. Every changed file gets this
- * transaction's txid as its modification txid, which keeps the diff planner's skip rule sound
- * when this image is in turn the source of a delta.
+ * files may hold one name (a swap of two names), never after it. Every file whose size or data
+ * changes gets this transaction's txid as its modification txid, which keeps the diff planner's
+ * skip rule sound when this image is in turn the source of a delta (a rename alone does not
+ * need it: the planner compares names before it skips).
  */
 final class Receiver {
     private final Namespace ns;
@@ -40,6 +41,8 @@ final class Receiver {
     private FileExtents map;
     /** True while the current file's name is in the index. */
     private boolean indexed;
+    /** True once the current file's size or data changed (a rename alone leaves its modification txid). */
+    private boolean changed;
 
     Receiver(Namespace ns, DeltaHeader header) {
         this.ns = ns;
@@ -54,9 +57,18 @@ final class Receiver {
                 case DELE -> delete((Delete) r, in.reader());
                 case FILE -> file((File) r, in.reader());
                 case MOVE -> move((Move) r);
-                case SIZE -> data.truncate(map, ((Size) r).size());
-                case HOLE -> data.punch(map, ((Hole) r).offset(), ((Hole) r).length());
-                case DATA -> data.writeBlocks(map, ((Data) r).logicalOffset(), ((Data) r).data());
+                case SIZE -> {
+                    data.truncate(map, ((Size) r).size());
+                    changed = true;
+                }
+                case HOLE -> {
+                    data.punch(map, ((Hole) r).offset(), ((Hole) r).length());
+                    changed = true;
+                }
+                case DATA -> {
+                    data.writeBlocks(map, ((Data) r).logicalOffset(), ((Data) r).data());
+                    changed = true;
+                }
                 case END -> finishFile();
                 default -> throw new IllegalStateException("record type " + r.type());
             }
@@ -94,12 +106,14 @@ final class Receiver {
             ns.tx.superblock().fileCount++;
             indexed = false;
             unindexed.add(current);
+            changed = true;
         } else {
             current = ns.inodes.get(f.inode());
             if (current == null || !current.name.equals(f.name())) {
                 throw fault(reader, "the image has no file '" + f.name() + "' with inode " + f.inode());
             }
             indexed = true;
+            changed = false;
         }
         map = new FileExtents(ns.tx, current);
     }
@@ -113,13 +127,15 @@ final class Receiver {
         current.name = m.name();
     }
 
-    /** Stores the file just changed, stamped with this transaction. */
+    /** Stores the file just changed, stamped with this transaction if its size or data changed. */
     private void finishFile() {
         if (current == null) {
             return;
         }
-        current.modifyTxid = ns.tx.txid();
-        current.mtimeMillis = System.currentTimeMillis();
+        if (changed) {
+            current.modifyTxid = ns.tx.txid();
+            current.mtimeMillis = System.currentTimeMillis();
+        }
         ns.inodes.put(current);
         current = null;
         map = null;

@@ -65,6 +65,23 @@ class ApplyIT extends JarProcesses {
         }
     }
 
+    /** Started with stdin closed, the JVM's own files take descriptor 0: refused, never read as input. */
+    @Test
+    void aClosedStdinIsRefused() throws Exception {
+        Path rep = dir.resolve("rep.vde");
+        assertThat(run(dir.resolve("sink"), "format", rep.toString(), "--size", "16M")).isZero();
+        for (String cmd : List.of("apply " + rep + " -", "inspect -", "write " + rep + " f")) {
+            Process p = new ProcessBuilder("/bin/sh", "-c", "exec " + JAVA + " -jar " + JAR + " " + cmd + " <&-")
+                    .redirectOutput(dir.resolve("out").toFile()).redirectError(dir.resolve("err").toFile()).start();
+            started.add(p);
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).as(cmd).isEqualTo(2);
+            assertThat(Files.readString(dir.resolve("err"))).startsWith("vde: error: standard input is closed");
+        }
+        assertThat(run(dir.resolve("ls"), "ls", rep.toString())).isZero();
+        assertThat(Files.readString(dir.resolve("ls"))).isEmpty();
+    }
+
     @Test
     void replicationThroughAnOsPipe() throws Exception {
         Path src = dir.resolve("src.vde");

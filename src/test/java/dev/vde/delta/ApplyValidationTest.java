@@ -134,6 +134,28 @@ class ApplyValidationTest {
     }
 
     @Test
+    void aDeltaWhoseDataExceedsTheFreeSpaceIsRefusedBeforeAnyWrite() throws Exception {
+        MemoryDevice big = new MemoryDevice(BS, 8192);
+        Image.format(big, 0);
+        byte[] full;
+        try (Image src = Image.open(big, true)) {
+            write(src, "large", 3000 * BS);
+            src.createSnapshot("all");
+            full = ReplicationModelTest.delta(src, null, "all");
+        }
+        MemoryDevice small = device();
+        CrashingDevice guard = new CrashingDevice(small, 0);
+        try (Image rep = Image.open(guard, true)) {
+            long free = rep.info().freeBlocks();
+            assertThat(free).as("the image is smaller than the delta's data").isLessThan(3000);
+            Throwable e = catchApply(rep, full);
+            assertThat(e).isNotNull();
+            assertThat(ExitCodes.classify(e).status()).as(String.valueOf(e)).isEqualTo(ExitCodes.NO_SPACE);
+            assertThat(e.getMessage()).contains("brings 3000 blocks of data").contains(free + " free");
+        }
+    }
+
+    @Test
     void aDeltaThatDoesNotLeadToItsDigestIsNotCommitted() throws Exception {
         byte[] real;
         try (Image src = Image.open(source, true)) {

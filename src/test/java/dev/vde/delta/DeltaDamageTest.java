@@ -65,6 +65,16 @@ class DeltaDamageTest {
         }
     }
 
+    /** A txid of 0 would pass into the snapshot list, which holds none below 1: the header is refused. */
+    @Test
+    void aSnapshotOfTxidZeroIsRejected() {
+        byte[] b = small.bytes().clone();
+        LE.i64(b, 14, 0); // untilTxId
+        LE.i64(b, 48 + 16, 0); // the snapshot identity's txid
+        LE.i64(b, 704, DeltaFormat.xx(b, 0, 704));
+        expectFailure(b, 0, "snapshot txid 0", "txid 0 is below 1");
+    }
+
     @Test
     void movedDroppedDoubledAndForeignRecordsAreDetected() {
         // records 4 and 6 are both SIZE records of 32 bytes: swapping them keeps every length

@@ -58,7 +58,7 @@ class DeltaRoundTripTest {
         String longName = "é".repeat(127) + "x"; // 255 bytes of UTF-8
         SnapshotId to = new SnapshotId(new java.util.UUID(-1, 1), longName, Long.MAX_VALUE, -5,
                 new dev.vde.inode.FileDigest(-1, Long.MIN_VALUE), Long.MAX_VALUE, 0);
-        SnapshotId base = DeltaSamples.snapshot("a", 0);
+        SnapshotId base = DeltaSamples.snapshot("a", 1);
         for (DeltaHeader h : List.of(new DeltaHeader(1024, DeltaSamples.SOURCE, to, base, 0),
                 new DeltaHeader(65536, DeltaSamples.SOURCE, to, null, 0))) {
             byte[] b = write(h, List.of()).bytes();

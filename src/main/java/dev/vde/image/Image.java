@@ -12,7 +12,6 @@ import dev.vde.delta.DeltaReader;
 import dev.vde.delta.DeltaSource;
 import dev.vde.delta.DeltaValidator;
 import dev.vde.delta.DiffPlanner;
-import dev.vde.delta.SnapshotId;
 import dev.vde.delta.DiffStats;
 import dev.vde.delta.DiffVisitor;
 import dev.vde.snapshot.SnapshotRecord;
@@ -592,30 +591,29 @@ public final class Image implements Closeable {
         DeltaHeader header;
         ApplyStats stats;
         long streamBytes;
-        boolean[] forced = new boolean[1];
+        DeltaFit fit;
         try (ReadableByteChannel ch = source.open()) {
             DeltaReader r = new DeltaReader(ch, source.name());
             header = r.header();
-            List<Inode> base;
             try {
-                base = reading(() -> applicable(ns, header, force, forced));
+                fit = reading(() -> DeltaFit.check(ns, header, force));
             } catch (ConflictException e) {
                 // Named like a damaged delta: the header is what does not fit.
                 throw new ConflictException(CorruptDeltaException.where(source.name(), 0, "header", 0) + ": "
                         + e.getMessage());
             }
-            stats = new DeltaValidator(r, base, inodeLimit).run();
+            stats = new DeltaValidator(r, fit.baseFiles(), inodeLimit).run();
             streamBytes = r.position();
         }
         long needed = stats.dataBytes() / dev.blockSize();
-        if (!forced[0] && needed > free) {
+        if (!fit.forced() && needed > free) {
             // The base holds every block the delta replaces, so nothing it does frees space:
             // refused now, before a block is written. (Rolled back first, live-only blocks free up.)
             throw new NoSpaceException(source.name() + ": the delta brings " + needed + " blocks of data; the image has "
                     + free + " free");
         }
         if (dryRun) {
-            return new ApplyReport(header, stats, null, streamBytes, free, forced[0]);
+            return new ApplyReport(header, stats, null, streamBytes, free, fit.forced());
         }
         try (ReadableByteChannel ch = source.open()) {
             DeltaReader r = new DeltaReader(ch, source.name());
@@ -624,105 +622,14 @@ public final class Image implements Closeable {
                         "the header changed between the verifying and the applying pass");
             }
             SnapshotRecord made = mutate(n -> {
-                List<Inode> base = applicable(n, header, force, new boolean[1]);
-                if (forced[0]) {
-                    if (header.full()) {
-                        List<Inode> live = new ArrayList<>();
-                        n.inodes.forEach(live::add);
-                        live.forEach(n::remove);
-                    } else {
-                        new Snapshots(n).rollback(n.catalog.findByUuid(header.base().uuid()).name);
-                    }
+                // The same image under the same lock: the same answer as in the first pass.
+                DeltaFit again = DeltaFit.check(n, header, force);
+                if (again.forced()) {
+                    again.rollBack(n, header);
                 }
-                return new Receiver(n, header).run(new DeltaValidator(r, base, inodeLimit));
+                return new Receiver(n, header).run(new DeltaValidator(r, again.baseFiles(), inodeLimit));
             });
-            return new ApplyReport(header, stats, SnapshotInfo.of(made), streamBytes, free, forced[0]);
-        }
-    }
-
-    /**
-     * Checks that a delta with {@code h} fits this image and returns its base's files (empty for
-     * a full delta); sets {@code forced[0]} if the live files must first be rolled back (or removed).
-     */
-    private List<Inode> applicable(Namespace n, DeltaHeader h, boolean force, boolean[] forced) {
-        int bs = dev.blockSize();
-        if (h.blockSize() != bs) {
-            throw new ConflictException("the delta is for images of " + h.blockSize()
-                    + "-byte blocks; this image has " + bs + "-byte blocks");
-        }
-        SnapshotId to = h.snapshot();
-        List<SnapshotRecord> all = n.catalog.list();
-        for (SnapshotRecord r : all) {
-            if (r.uuid.equals(to.uuid())) {
-                throw new ConflictException("snapshot '" + r.name + "' (uuid " + r.uuid
-                        + ") is already on this image: the delta has been applied");
-            }
-            if (r.name.equals(to.name())) {
-                throw new ConflictException("a snapshot named '" + r.name + "' exists here with another uuid ("
-                        + r.uuid + ", the delta's is " + to.uuid() + ")");
-            }
-        }
-        if (h.full()) {
-            if (!all.isEmpty()) {
-                throw new ConflictException("a full delta needs an image without snapshots; this one has "
-                        + all.size() + " (apply it to a new image)");
-            }
-            long files = n.tx.superblock().fileCount;
-            if (files > 0 && !force) {
-                throw new ConflictException("a full delta needs an image without files; this one has " + files
-                        + " (--force removes them)");
-            }
-            forced[0] = files > 0;
-            return List.of();
-        }
-        SnapshotId b = h.base();
-        SnapshotRecord base = n.catalog.findByUuid(b.uuid());
-        if (base == null) {
-            throw new ConflictException("the delta's base, snapshot '" + b.name() + "' (uuid " + b.uuid()
-                    + ", txid " + b.txid() + "), is not on this image");
-        }
-        if (base.txid != b.txid() || !base.digest.equals(b.digest())) {
-            throw new ConflictException("snapshot '" + base.name + "' here (txid " + base.txid + ", digest "
-                    + base.digest + ") is not the delta's base (txid " + b.txid() + ", digest " + b.digest() + ")");
-        }
-        List<Inode> files = n.catalog.files(base);
-        String change = changedSince(n, files);
-        if (change != null && !force) {
-            throw new ConflictException("the image has changed since snapshot '" + base.name + "': " + change
-                    + " (--force rolls back to '" + base.name + "' first)");
-        }
-        forced[0] = change != null;
-        return files;
-    }
-
-    /** How the live files differ from {@code frozen} (by number, name, size and content digest), or null. */
-    private String changedSince(Namespace n, List<Inode> frozen) {
-        List<Inode> live = new ArrayList<>();
-        n.inodes.forEach(live::add);
-        int i = 0;
-        for (Inode f : frozen) {
-            if (i < live.size() && live.get(i).number < f.number) {
-                return "file '" + live.get(i).name + "' is new";
-            }
-            if (i == live.size() || live.get(i).number != f.number) {
-                return "file '" + f.name + "' was removed";
-            }
-            Inode l = live.get(i++);
-            if (!l.name.equals(f.name)) {
-                return "file '" + f.name + "' was renamed to '" + l.name + "'";
-            }
-            if (l.size != f.size || !digestOf(n, l).equals(digestOf(n, f))) {
-                return "file '" + l.name + "' was changed";
-            }
-        }
-        return i < live.size() ? "file '" + live.get(i).name + "' is new" : null;
-    }
-
-    private FileDigest digestOf(Namespace n, Inode ino) {
-        try {
-            return ino.digest != null ? ino.digest : FileData.digestOf(new FileExtents(n.tx, ino), dev);
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            return new ApplyReport(header, stats, SnapshotInfo.of(made), streamBytes, free, fit.forced());
         }
     }
 

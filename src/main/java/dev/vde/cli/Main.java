@@ -15,12 +15,33 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Work with VDE disk images: files mapped by extent trees, atomic commits, "
-                + "copy-on-write data and snapshots.",
-        subcommands = {FormatCommand.class, WriteCommand.class, CatCommand.class, LsCommand.class,
-            RmCommand.class, MvCommand.class, InfoCommand.class, SnapshotCommand.class, FsckCommand.class,
-            DumpTreeCommand.class, DiffCommand.class, ApplyCommand.class, InspectCommand.class,
-            CommandLine.HelpCommand.class})
+                + "copy-on-write data and snapshots.")
 public final class Main implements Runnable {
+    /**
+     * The subcommands, in help order. They are registered by {@link #commandLine(Io, String...)},
+     * not by the annotation: picocli builds the model of every registered command up front
+     * (about 300 ms for all of them, most of a short command's run), so a run names the one it
+     * needs and only that one is built.
+     */
+    private static final Map<String, Class<?>> COMMANDS = new LinkedHashMap<>();
+
+    static {
+        COMMANDS.put("format", FormatCommand.class);
+        COMMANDS.put("write", WriteCommand.class);
+        COMMANDS.put("cat", CatCommand.class);
+        COMMANDS.put("ls", LsCommand.class);
+        COMMANDS.put("rm", RmCommand.class);
+        COMMANDS.put("mv", MvCommand.class);
+        COMMANDS.put("info", InfoCommand.class);
+        COMMANDS.put("snapshot", SnapshotCommand.class);
+        COMMANDS.put("fsck", FsckCommand.class);
+        COMMANDS.put("dump-tree", DumpTreeCommand.class);
+        COMMANDS.put("diff", DiffCommand.class);
+        COMMANDS.put("apply", ApplyCommand.class);
+        COMMANDS.put("inspect", InspectCommand.class);
+        COMMANDS.put("help", CommandLine.HelpCommand.class);
+    }
+
     /** The image a command is working on, named in error messages. */
     String currentImage;
     final Io io;
@@ -49,7 +70,7 @@ public final class Main implements Runnable {
     /** Runs one command line and returns its exit status. */
     public static int run(Io io, String... args) {
         try {
-            return commandLine(io).execute(args);
+            return commandLine(io, args).execute(args);
         } catch (Throwable t) {
             // Errors (out of memory, a fault in a mapping) bypass picocli's exception handler.
             ExitCodes.Failure f = ExitCodes.classify(t);
@@ -66,10 +87,25 @@ public final class Main implements Runnable {
         }
     }
 
-    /** A configured command line writing to {@code io}, as tests drive it. */
+    /** A configured command line with every subcommand, writing to {@code io}. */
     public static CommandLine commandLine(Io io) {
+        return commandLine(io, (String[]) null);
+    }
+
+    /**
+     * A configured command line for {@code args}: with only the subcommand they name when they
+     * name one (after root options such as {@code --debug}), else with all of them (for help,
+     * {@code help COMMAND}, suggestions for a mistyped command). Null: all of them.
+     */
+    public static CommandLine commandLine(Io io, String... args) {
         Main main = new Main(io);
         CommandLine cl = new CommandLine(main);
+        String only = args == null ? null : named(args);
+        for (Map.Entry<String, Class<?>> c : COMMANDS.entrySet()) {
+            if (only == null || only.equals(c.getKey())) {
+                cl.addSubcommand(c.getKey(), c.getValue());
+            }
+        }
         cl.setOut(io.out());
         cl.setErr(io.err());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
@@ -79,7 +115,7 @@ public final class Main implements Runnable {
             exitCodes.put(line.substring(0, colon), line.substring(colon + 1));
         }
         applyExitCodes(cl, exitCodes);
-        cl.setParameterExceptionHandler((ex, args) -> {
+        cl.setParameterExceptionHandler((ex, given) -> {
             // One line, as for every other error: the hint and any suggestions join the message.
             StringBuilder msg = new StringBuilder(String.valueOf(ex.getMessage()));
             if (ex instanceof CommandLine.UnmatchedArgumentException) {
@@ -108,6 +144,17 @@ public final class Main implements Runnable {
             return f.status();
         });
         return cl;
+    }
+
+    /** The subcommand {@code args} name, or null when they name none or ask for help on them all. */
+    private static String named(String[] args) {
+        for (String a : args) {
+            if (a.equals("--debug")) {
+                continue;
+            }
+            return COMMANDS.containsKey(a) && !a.equals("help") ? a : null;
+        }
+        return null;
     }
 
     /** Stack traces on errors: asked for with --debug or VDE_DEBUG=1. */

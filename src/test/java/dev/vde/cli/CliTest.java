@@ -52,7 +52,8 @@ class CliTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         Io io = new Io(new ByteArrayInputStream(stdin), out, err);
-        int status = Main.commandLine(io).execute(args);
+        // The path the vde process takes: only the subcommand named is built.
+        int status = Main.commandLine(io, args).execute(args);
         io.out().flush();
         io.err().flush();
         return new Run(status, out.toByteArray(), err.toString(UTF_8));

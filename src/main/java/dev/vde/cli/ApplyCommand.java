@@ -65,12 +65,8 @@ final class ApplyCommand extends ImageCommand {
     @Override
     public Integer call() throws Exception {
         boolean stdin = "-".equals(delta);
-        if (stdin && io().stdinClosed()) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "standard input is closed");
-        }
-        if (stdin && Style.stdinIsTerminal(io())) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "refusing to read a binary delta from a terminal (pipe one in, or name a file)");
+        if (stdin) {
+            checkStdin(true, "");
         }
         String name = stdin ? "stdin" : delta;
         if (!stdin) {

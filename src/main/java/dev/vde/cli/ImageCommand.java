@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** Shared plumbing of the commands that open an image, at any depth below {@code vde}. */
@@ -19,6 +20,20 @@ abstract class ImageCommand implements Callable<Integer> {
 
     Io io() {
         return main().io;
+    }
+
+    /**
+     * Refuses to read standard input when it was closed at start (the JVM's own files then sit on
+     * descriptor 0) or, for {@code binary} input, when it is a terminal.
+     */
+    void checkStdin(boolean binary, String hint) {
+        if (io().stdinClosed()) {
+            throw new ParameterException(spec.commandLine(), "standard input is closed" + hint);
+        }
+        if (binary && Style.stdinIsTerminal(io())) {
+            throw new ParameterException(spec.commandLine(),
+                    "refusing to read a binary delta from a terminal (pipe one in, or name a file)");
+        }
     }
 
     /** Opens the image: exclusively to change it, shared to read it. */

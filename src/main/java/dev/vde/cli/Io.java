@@ -20,14 +20,15 @@ public final class Io {
     private final OutputStream out;
     private final PrintWriter text;
     private final PrintWriter err;
-    private final boolean processStdout;
+    /** True for the process's own descriptors 0, 1 and 2 (not in-memory streams). */
+    private final boolean processStreams;
 
     public Io(InputStream in, OutputStream out, OutputStream err) {
         this(in, out, err, false);
     }
 
-    private Io(InputStream in, OutputStream out, OutputStream err, boolean processStdout) {
-        this.processStdout = processStdout;
+    private Io(InputStream in, OutputStream out, OutputStream err, boolean processStreams) {
+        this.processStreams = processStreams;
         this.in = in;
         this.out = out;
         this.text = new PrintWriter(new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8), false);
@@ -41,12 +42,12 @@ public final class Io {
 
     /** True if standard output is this process's file descriptor 1 (not an in-memory stream). */
     public boolean isProcessStdout() {
-        return processStdout;
+        return processStreams;
     }
 
     /** True if standard input is this process's file descriptor 0 (not an in-memory stream). */
     public boolean isProcessStdin() {
-        return processStdout;
+        return processStreams;
     }
 
     /**
@@ -55,7 +56,7 @@ public final class Io {
      * the JDK's class archive.
      */
     public boolean stdinClosed() {
-        if (!processStdout) {
+        if (!processStreams) {
             return false;
         }
         try {
@@ -63,7 +64,8 @@ public final class Io {
             return fd0.startsWith(java.nio.file.Path.of(System.getProperty("java.home")))
                     || fd0.toString().endsWith(".jar");
         } catch (java.io.IOException | UnsupportedOperationException | SecurityException e) {
-            return false; // no /proc: assume an open stdin
+            // Without /proc (not Linux) descriptor 0 cannot be named: stdin is read as given.
+            return false;
         }
     }
 

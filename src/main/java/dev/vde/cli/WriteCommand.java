@@ -40,10 +40,9 @@ final class WriteCommand extends ImageCommand {
 
     @Override
     public Integer call() throws Exception {
-        if ("-".equals(input) && io().stdinClosed()) {
+        if ("-".equals(input)) {
             // Else the JDK's own file that took descriptor 0 would be written into the image.
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "standard input is closed (use --input FILE, or pipe the data in)");
+            checkStdin(false, " (use --input FILE, or pipe the data in)");
         }
         try (Image img = open(image, true)) {
             if ("-".equals(input)) {

@@ -81,26 +81,6 @@ public final class DeltaExport {
         }
 
         @Override
-        public void delete(long inode) {
-        }
-
-        @Override
-        public void create(Inode file) {
-        }
-
-        @Override
-        public void rename(long inode, String name) {
-        }
-
-        @Override
-        public void size(long inode, long size) {
-        }
-
-        @Override
-        public void hole(long inode, long offset, long length) {
-        }
-
-        @Override
         public void extent(long inode, Extent piece) {
             records += DeltaWriter.dataRecords((long) piece.count() * bs);
         }

@@ -56,20 +56,10 @@ public final class InodeTable {
             if (n > sb.inodeCount) {
                 throw new NoSpaceException("no free inode: the image was formatted for " + sb.inodeCount + " files");
             }
-            if ((n - 1) % perBlock == 0) {
-                tx.seal(blockOf(n), new byte[sb.blockSize], Tag.INOD);
-            }
-            sb.inodeHighWater = n + 1;
+            raiseHighWater(n);
         }
         sb.nextInodeHint = n + 1;
-        Inode ino = new Inode();
-        ino.number = n;
-        ino.name = name;
-        ino.createTxid = tx.txid();
-        ino.modifyTxid = tx.txid();
-        ino.mtimeMillis = System.currentTimeMillis();
-        ino.digest = FileDigest.EMPTY;
-        return ino;
+        return fresh(n, name);
     }
 
     /**
@@ -86,14 +76,23 @@ public final class InodeTable {
             throw new IllegalStateException("inode " + n + " is in use");
         }
         if (n >= sb.inodeHighWater) {
-            // Blocks wholly above the high-water mark were never written: each gets an empty page.
-            long firstFresh = (sb.inodeHighWater - 1) % perBlock == 0 ? blockOf(sb.inodeHighWater)
-                    : blockOf(sb.inodeHighWater) + 1;
-            for (long block = firstFresh; block <= blockOf(n); block++) {
-                tx.seal(block, new byte[sb.blockSize], Tag.INOD);
-            }
-            sb.inodeHighWater = n + 1;
+            raiseHighWater(n);
         }
+        return fresh(n, name);
+    }
+
+    /** Makes inodes up to {@code n} usable: blocks wholly above the old mark were never written, each gets an empty page. */
+    private void raiseHighWater(long n) {
+        long firstFresh = (sb.inodeHighWater - 1) % perBlock == 0 ? blockOf(sb.inodeHighWater)
+                : blockOf(sb.inodeHighWater) + 1;
+        for (long block = firstFresh; block <= blockOf(n); block++) {
+            tx.seal(block, new byte[sb.blockSize], Tag.INOD);
+        }
+        sb.inodeHighWater = n + 1;
+    }
+
+    /** An empty file numbered {@code n}, made by this transaction. */
+    private Inode fresh(long n, String name) {
         Inode ino = new Inode();
         ino.number = n;
         ino.name = name;

@@ -108,9 +108,17 @@ class ApplyValidationTest {
         byte[] d = DeltaSamples.write(header(to, 0), List.of(new File(1, false, "a"), new Move(1, "b"),
                 new File(2, false, "b"), new Move(2, "a"))).bytes();
         try (Image rep = Image.open(replica, true)) {
-            rep.apply(DeltaSource.of(d, "swap"), false, false);
+            long txidOfA = rep.stat("a").modifyTxid();
+            long txidOfB = rep.stat("b").modifyTxid();
+            ApplyStats stats = rep.apply(DeltaSource.of(d, "swap"), false, false).stats();
             assertThat(Model.read(rep, "a")).isEqualTo(base.files.get("b"));
             assertThat(Model.read(rep, "b")).isEqualTo(base.files.get("a"));
+            // A rename alone changes no data: the files keep their modification txids (so a diff
+            // from this replica may still skip their trees) and do not count as changed.
+            assertThat(rep.stat("b").modifyTxid()).isEqualTo(txidOfA);
+            assertThat(rep.stat("a").modifyTxid()).isEqualTo(txidOfB);
+            assertThat(stats.renamed()).isEqualTo(2);
+            assertThat(stats.changed()).isZero();
         }
         assertThat(Fsck.check(replica)).isNull();
     }

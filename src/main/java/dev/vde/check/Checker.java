@@ -18,6 +18,7 @@ import dev.vde.inode.Inode;
 import dev.vde.inode.InodeCodec;
 import dev.vde.inode.NameIndex;
 import dev.vde.io.BlockDevice;
+import dev.vde.io.Progress;
 import dev.vde.snapshot.SnapshotDigest;
 import dev.vde.snapshot.SnapshotFilesCodec;
 import dev.vde.snapshot.SnapshotListCodec;
@@ -48,6 +49,7 @@ import java.util.function.LongConsumer;
  */
 public final class Checker {
     private final BlockDevice dev;
+    private final Progress progress;
     private final Findings findings = new Findings();
     final UsedBlocks used = new UsedBlocks();
     final List<FileState> files = new ArrayList<>();
@@ -82,13 +84,19 @@ public final class Checker {
     RawBlocks blocks;
     private boolean complete;
 
-    private Checker(BlockDevice dev) {
+    private Checker(BlockDevice dev, Progress progress) {
         this.dev = dev;
+        this.progress = progress;
     }
 
     /** Checks the image on {@code dev}; nothing is written. */
     public static Checker check(BlockDevice dev) throws IOException {
-        Checker c = new Checker(dev);
+        return check(dev, Progress.NONE);
+    }
+
+    /** As {@link #check(BlockDevice)}, reporting each file checked (live or frozen) to {@code progress}. */
+    public static Checker check(BlockDevice dev, Progress progress) throws IOException {
+        Checker c = new Checker(dev, progress);
         c.run();
         return c;
     }
@@ -352,8 +360,10 @@ public final class Checker {
     // ---- files ----
 
     private void checkFiles() {
+        progress.total(files.size());
         for (FileState f : files) {
             checkFile(f);
+            progress.advance(1);
         }
     }
 
@@ -607,6 +617,11 @@ public final class Checker {
         long lastId = 0;
         SnapState highest = null;
         boolean ordered = true;
+        long frozenFiles = 0;
+        for (SnapState s : snapshots) {
+            frozenFiles += Math.max(0, s.record.fileCount); // as the records say: only for the progress meter
+        }
+        progress.total(files.size() + frozenFiles);
         for (SnapState s : snapshots) {
             SnapshotRecord r = s.record;
             SnapState sameId = ids.putIfAbsent(r.id, s);
@@ -705,6 +720,7 @@ public final class Checker {
             }
             prev = Math.max(prev, ino.number);
             checkFile(f);
+            progress.advance(1);
             if (f.verdict == FileState.Verdict.LOST) {
                 s.drop("the data of file '" + ino.name + "' cannot all be found");
             }

@@ -21,6 +21,7 @@ import dev.vde.inode.InodeCodec;
 import dev.vde.inode.InodeTable;
 import dev.vde.inode.NameIndex;
 import dev.vde.io.BlockDevice;
+import dev.vde.io.Progress;
 import dev.vde.snapshot.Catalog;
 import dev.vde.snapshot.SnapshotDigest;
 import dev.vde.snapshot.SnapshotRecord;
@@ -53,7 +54,12 @@ public final class Repairer {
 
     /** Checks and repairs the image on {@code dev} (opened for writing, locked). */
     public static Result repair(BlockDevice dev) throws IOException {
-        Checker first = Checker.check(dev);
+        return repair(dev, Progress.NONE);
+    }
+
+    /** As {@link #repair(BlockDevice)}, reporting the first check's progress to {@code progress}. */
+    public static Result repair(BlockDevice dev, Progress progress) throws IOException {
+        Checker first = Checker.check(dev, progress);
         Checker c = first;
         if (!c.complete()) {
             // Without the structures there is nothing to rebuild from: write nothing.

@@ -7,6 +7,7 @@ import dev.vde.delta.DeltaSource;
 import dev.vde.delta.SnapshotId;
 import dev.vde.image.ApplyReport;
 import dev.vde.image.Image;
+import dev.vde.io.Progress;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.channels.FileChannel;
@@ -17,6 +18,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -62,6 +64,9 @@ final class ApplyCommand extends ImageCommand {
     @Option(names = "--json", description = "Print the summary as one JSON object on standard output.")
     boolean json;
 
+    @Mixin
+    ProgressOption progress;
+
     @Override
     public Integer call() throws Exception {
         boolean stdin = "-".equals(delta);
@@ -78,28 +83,49 @@ final class ApplyCommand extends ImageCommand {
                 throw new NoSuchFileException(delta, null, "no such delta file");
             }
         }
+        Progress meter = ProgressMeter.open(io(), progress.when, "apply", ProgressMeter.Unit.BYTES);
         // The image first: a busy or missing image answers before a pipe is read.
         try (Image img = open(image, !dryRun)) {
             ApplyReport report;
             // A pipe given by name (a FIFO, or /dev/fd/N from <(...)) can be read only once, as stdin.
             boolean seekable = !stdin && Files.isRegularFile(Path.of(delta));
             if (seekable) {
-                report = img.apply(DeltaSource.of(Path.of(delta), name), force, dryRun);
+                // Read once to verify, and once more to apply.
+                meter.total(Files.size(Path.of(delta)) * (dryRun ? 1 : 2));
+                report = img.apply(counted(DeltaSource.of(Path.of(delta), name), meter), force, dryRun);
             } else {
                 try (ReadableByteChannel pipe = stdin ? io().inChannel()
                         : FileChannel.open(Path.of(delta), StandardOpenOption.READ)) {
                     if (dryRun) {
-                        report = img.apply(once(pipe, name), force, true);
+                        report = img.apply(counted(once(pipe, name), meter), force, true);
                     } else {
                         try (Spool spool = new Spool(pipe, name, image)) {
-                            report = img.apply(spool, force, false);
+                            report = img.apply(counted(spool, meter), force, false);
                         }
                     }
                 }
             }
+            ProgressMeter.close(meter);
             print(report, name);
+        } finally {
+            ProgressMeter.close(meter);
         }
         return ExitCodes.OK;
+    }
+
+    /** {@code source}, with every byte read from it reported to {@code meter}. */
+    private static DeltaSource counted(DeltaSource source, Progress meter) {
+        return new DeltaSource() {
+            @Override
+            public ReadableByteChannel open() throws IOException {
+                return CountingChannels.reading(source.open(), meter);
+            }
+
+            @Override
+            public String name() {
+                return source.name();
+            }
+        };
     }
 
     /** A pipe read once: a dry run reads the stream a single time. */

@@ -1,8 +1,10 @@
 package dev.vde.cli;
 
 import dev.vde.image.Image;
+import dev.vde.io.Progress;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -24,10 +26,19 @@ final class CatCommand extends ImageCommand {
     @Option(names = "--snapshot", paramLabel = "S", description = "Read the file as snapshot S holds it.")
     String snapshot;
 
+    @Mixin
+    ProgressOption progress;
+
     @Override
     public Integer call() throws Exception {
+        Progress meter = ProgressMeter.open(io(), progress.when, "cat", ProgressMeter.Unit.BYTES);
         try (Image img = open(image, false)) {
-            img.cat(name, snapshot, io().outChannel());
+            if (meter != Progress.NONE) { // a snapshot's file is found by reading its file table: only when drawn
+                meter.total(img.stat(name, snapshot).size());
+            }
+            img.cat(name, snapshot, CountingChannels.writing(io().outChannel(), meter));
+        } finally {
+            ProgressMeter.close(meter);
         }
         return ExitCodes.OK;
     }

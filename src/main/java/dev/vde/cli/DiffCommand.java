@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import dev.vde.delta.DiffStats;
 import dev.vde.image.DeltaExport;
 import dev.vde.image.Image;
+import dev.vde.io.Progress;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.WritableByteChannel;
@@ -13,11 +14,13 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code vde diff}: writes the change between two snapshots as a verified .rdlt delta. */
 @Command(name = "diff", mixinStandardHelpOptions = true,
+        header = "Write the change between two snapshots as a verified delta (.rdlt).",
         description = {"Write the change from snapshot S1 to snapshot S2 of IMAGE as a delta (.rdlt, see rdlt(5)); "
                 + "without --from, a full delta of S2. Only metadata is compared: files not modified since S1 are "
                 + "skipped without walking their extent trees, and ranges both snapshots share are skipped without "
@@ -51,6 +54,9 @@ final class DiffCommand extends ImageCommand {
     @Option(names = "--json", description = "Print the statistics as one JSON object.")
     boolean json;
 
+    @Mixin
+    ProgressOption progress;
+
     /** True when the delta goes to standard output (and so the statistics to stderr). */
     private boolean toStdout() {
         return output == null || "-".equals(output);
@@ -72,7 +78,13 @@ final class DiffCommand extends ImageCommand {
             try (WritableByteChannel out = toStdout ? io().outChannel()
                     : FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                             StandardOpenOption.TRUNCATE_EXISTING)) {
-                DeltaExport.Result result = DeltaExport.write(img, from, to, out);
+                Progress meter = ProgressMeter.open(io(), progress.when, "diff", ProgressMeter.Unit.BYTES);
+                DeltaExport.Result result;
+                try {
+                    result = DeltaExport.write(img, from, to, out, meter);
+                } finally {
+                    ProgressMeter.close(meter);
+                }
                 if (!toStdout) {
                     ((FileChannel) out).force(true);
                 }

@@ -97,7 +97,7 @@ final class DumpTreeCommand extends ImageCommand {
             FileExtents file = frozen != null || (name == null && inode == null) ? null
                     : name != null ? img.extents(name) : img.extents(inode);
             DumpOutput.Json doc = json ? new DumpOutput.Json(Json.generator(io()), image.toString()) : null;
-            try (DumpOutput out = doc != null ? doc : new DumpOutput.Text(io().outStream(), Style.forStdout(io()))) {
+            try (DumpOutput out = doc != null ? doc : new DumpOutput.Text(io().outStream(), style())) {
                 if (frozen != null) {
                     dumpSnapshot(img, frozen, out);
                 } else if (file == null) {

@@ -5,15 +5,19 @@ import dev.vde.check.Checker;
 import dev.vde.check.Finding;
 import dev.vde.check.Findings;
 import dev.vde.check.Repairer;
+import dev.vde.check.Severity;
 import dev.vde.image.Image;
+import dev.vde.io.Progress;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "fsck", mixinStandardHelpOptions = true,
+        header = "Check an image offline, and repair it with --repair.",
         description = {"Check an image offline: both superblocks, every block trailer, every tree (order, levels, fill, "
                 + "separators, sibling links), extents (overlap, inside the data region), the bitmap against a recount "
                 + "of referenced blocks (leaked, used but free, used twice), counters, inodes against the name index, "
@@ -38,14 +42,21 @@ import picocli.CommandLine.Parameters;
                 + "used-twice, used-but-free, catalog, snapshot-page, snapshot, refcount-low, refcount-entry; harmless: "
                 + "wal-header, extent-past-eof, file-counters, leaked, counters, snapshot-record, shared-cow, "
                 + "refcount-high, refcount-stray; notes: superblock-pending, wal-pending, wal-interrupted.",
-            "Exit status (as e2fsck): 0 no errors, 1 errors found and all repaired, 4 errors left (or found without "
-                + "--repair), 8 the check could not run (not an image, a newer format, I/O error). 3 and 5 as for every command.",
             "With --json: {\"image\", \"status\", \"clean\", \"files\", \"summary\": {\"damage\", \"harmless\", \"notes\", "
                 + "\"total\"}, \"findings\": [{\"kind\", \"severity\", \"block\", \"structure\", \"inode\", \"name\", "
                 + "\"message\", \"repaired\"}], \"removed\": [...]}; block is -1 and inode 0 where they do not apply; "
                 + "files counts the live files; removed names files (\"inode N 'NAME'\") and snapshots "
                 + "(\"snapshot 'NAME' (id N: why)\", or the part of the list that could not be read) that repair "
                 + "could not keep."},
+        exitCodeListHeading = "%nExit status (as e2fsck's):%n",
+        exitCodeList = {
+            "0:no errors (notes, such as a log left by a crash, do not count)",
+            "1:errors were found and all were repaired",
+            "2:usage error (bad option or argument)",
+            "3:the image file does not exist",
+            "4:errors are left (or were found, without --repair)",
+            "5:the image is locked by another process",
+            "8:the check could not run (not an image, a newer format, an I/O error)"},
         footer = {"%nExamples:",
             "  vde fsck disk.vde",
             "  vde fsck disk.vde --repair",
@@ -64,6 +75,9 @@ final class FsckCommand extends ImageCommand {
 
     @Option(names = "--json", description = "Print one JSON document.")
     boolean json;
+
+    @Mixin
+    ProgressOption progress;
 
     @Override
     public Integer call() throws Exception {
@@ -86,13 +100,25 @@ final class FsckCommand extends ImageCommand {
     }
 
     private int check(Image.RawImage raw) throws Exception {
+        Progress meter = ProgressMeter.open(io(), progress.when, repair ? "fsck --repair" : "fsck",
+                ProgressMeter.Unit.FILES);
         if (!repair) {
-            Checker c = Checker.check(raw.device);
+            Checker c;
+            try {
+                c = Checker.check(raw.device, meter);
+            } finally {
+                ProgressMeter.close(meter);
+            }
             int status = c.findings().isClean() ? CLEAN : ERRORS_LEFT;
             report(c, List.of(), status, false);
             return status;
         }
-        Repairer.Result r = Repairer.repair(raw.device);
+        Repairer.Result r;
+        try {
+            r = Repairer.repair(raw.device, meter);
+        } finally {
+            ProgressMeter.close(meter);
+        }
         Checker after = Checker.check(raw.device);
         boolean clean = after.findings().isClean();
         int status = !r.before().findings().isClean() || r.changed() ? (clean ? REPAIRED : ERRORS_LEFT) : CLEAN;
@@ -144,8 +170,9 @@ final class FsckCommand extends ImageCommand {
             return;
         }
         PrintWriter out = io().out();
+        Style style = style();
         for (Finding x : f.list()) {
-            out.println(x);
+            out.println(severity(style, x.severity(), x.toString()));
         }
         if (f.total() > f.list().size()) {
             out.printf("... and %d more findings%n", f.total() - f.list().size());
@@ -161,6 +188,16 @@ final class FsckCommand extends ImageCommand {
             case REPAIRED -> "repaired; the image is clean now";
             default -> repaired ? "errors left after repair" : "errors found (run with --repair to fix them)";
         };
-        out.printf("%s: %d files, %s: %s%n", image, c.files(), summary, verdict);
+        String shown = status == CLEAN || status == REPAIRED ? style.good(verdict) : style.bad(verdict);
+        out.printf("%s: %d files, %s: %s%n", image, c.files(), summary, shown);
+    }
+
+    /** A finding's line, coloured by how bad it is. */
+    private static String severity(Style style, Severity s, String line) {
+        return switch (s) {
+            case DAMAGE -> style.bad(line);
+            case HARMLESS -> style.warn(line);
+            default -> style.dim(line);
+        };
     }
 }

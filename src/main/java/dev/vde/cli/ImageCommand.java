@@ -22,6 +22,11 @@ abstract class ImageCommand implements Callable<Integer> {
         return main().io;
     }
 
+    /** Colour for this run's standard output, as {@code --color} and the terminal decide. */
+    Style style() {
+        return Style.forStdout(io(), main().color);
+    }
+
     /**
      * Refuses to read standard input when it was closed at start (the JVM's own files then sit on
      * descriptor 0) or, for {@code binary} input, when it is a terminal.

@@ -6,6 +6,7 @@ import dev.vde.image.ImageInfo;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Locale;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -64,22 +65,28 @@ final class InfoCommand extends ImageCommand {
             return ExitCodes.OK;
         }
         PrintWriter out = io().out();
+        Style style = style();
         long bs = i.blockSize();
-        out.printf("image:          %s%n", i.path());
-        out.printf("format:         vde image version %d%n", i.formatVersion());
-        out.printf("uuid:           %s%n", i.uuid());
-        out.printf("block size:     %d%n", i.blockSize());
-        out.printf("size:           %s (%d blocks)%n", Human.bytes(i.imageBytes()), i.totalBlocks());
-        out.printf("data region:    %s (%d blocks from block %d)%n", Human.bytes(i.dataBlocks() * bs), i.dataBlocks(),
-                i.dataStart());
-        out.printf("used:           %s (%d blocks, %.1f%%)%n", Human.bytes(i.usedBlocks() * bs), i.usedBlocks(),
-                i.dataBlocks() == 0 ? 0.0 : 100.0 * i.usedBlocks() / i.dataBlocks());
-        out.printf("free:           %s (%d blocks)%n", Human.bytes(i.freeBlocks() * bs), i.freeBlocks());
-        out.printf("files:          %d of %d%n", i.files(), i.inodeCapacity());
-        out.printf("snapshots:      %s%n", i.snapshots() < 0 ? "unreadable (run vde fsck)" : i.snapshots());
-        out.printf("last txid:      %d%n", i.txid());
-        out.printf("created:        %s%n", Instant.ofEpochMilli(i.createdMillis()));
+        field(out, style, "image:", i.path());
+        field(out, style, "format:", "vde image version " + i.formatVersion());
+        field(out, style, "uuid:", i.uuid().toString());
+        field(out, style, "block size:", Integer.toString(i.blockSize()));
+        field(out, style, "size:", Human.bytes(i.imageBytes()) + " (" + i.totalBlocks() + " blocks)");
+        field(out, style, "data region:", Human.bytes(i.dataBlocks() * bs) + " (" + i.dataBlocks() + " blocks from block "
+                + i.dataStart() + ")");
+        field(out, style, "used:", String.format(Locale.ROOT, "%s (%d blocks, %.1f%%)", Human.bytes(i.usedBlocks() * bs),
+                i.usedBlocks(), i.dataBlocks() == 0 ? 0.0 : 100.0 * i.usedBlocks() / i.dataBlocks()));
+        field(out, style, "free:", Human.bytes(i.freeBlocks() * bs) + " (" + i.freeBlocks() + " blocks)");
+        field(out, style, "files:", i.files() + " of " + i.inodeCapacity());
+        field(out, style, "snapshots:", i.snapshots() < 0 ? "unreadable (run vde fsck)" : Long.toString(i.snapshots()));
+        field(out, style, "last txid:", Long.toString(i.txid()));
+        field(out, style, "created:", Instant.ofEpochMilli(i.createdMillis()).toString());
         return ExitCodes.OK;
+    }
+
+    /** One "label:   value" line; the label coloured, the values aligned in one column. */
+    private static void field(PrintWriter out, Style style, String label, String value) {
+        out.println(style.tag(label) + " ".repeat(Math.max(1, 16 - label.length())) + value);
     }
 
     private static void region(JsonGenerator g, String name, long start, long blocks) throws java.io.IOException {

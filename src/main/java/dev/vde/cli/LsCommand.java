@@ -60,13 +60,16 @@ final class LsCommand extends ImageCommand {
                 g.writeEndObject();
             }
         } else if (longFormat) {
+            Style style = style();
             for (FileInfo f : files) {
                 out.printf("%8d %15d %8d %12d %s %s%n", f.inode(), f.size(), f.extents(), f.blocks(),
-                        Instant.ofEpochMilli(f.mtimeMillis()).toString().replaceFirst("\\.\\d+Z$", "Z"), f.name());
+                        style.dim(Instant.ofEpochMilli(f.mtimeMillis()).toString().replaceFirst("\\.\\d+Z$", "Z")),
+                        style.name(f.name()));
             }
         } else {
+            Style style = style();
             for (FileInfo f : files) {
-                out.println(f.name());
+                out.println(style.name(f.name()));
             }
         }
         return ExitCodes.OK;

@@ -15,7 +15,13 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Work with VDE disk images: files mapped by extent trees, atomic commits, "
-                + "copy-on-write data and snapshots.")
+                + "copy-on-write data and snapshots.",
+        footer = {"%nExamples:",
+            "  vde format disk.vde --size 10G",
+            "  tar c docs | vde write disk.vde docs.tar",
+            "  vde snapshot create disk.vde monday",
+            "  vde diff disk.vde --from sun --to mon | ssh backup vde apply copy.vde -",
+            "%nRun 'vde COMMAND --help' for a command's options; man vde for more."})
 public final class Main implements Runnable {
     /**
      * The subcommands, in help order. They are registered by {@link #commandLine(Io, String...)},
@@ -49,6 +55,12 @@ public final class Main implements Runnable {
     @Option(names = "--debug", scope = CommandLine.ScopeType.INHERIT,
             description = "Print a stack trace on errors (also VDE_DEBUG=1).")
     boolean debug;
+
+    @Option(names = {"--color", "--colour"}, paramLabel = "WHEN", defaultValue = "auto",
+            scope = CommandLine.ScopeType.INHERIT,
+            description = "Colour text output and help: auto (when standard output is a terminal and NO_COLOR is "
+                    + "unset), always or never (default: ${DEFAULT-VALUE}).")
+    Style.When color = Style.When.auto;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -109,17 +121,31 @@ public final class Main implements Runnable {
         cl.setOut(io.out());
         cl.setErr(io.err());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
+        // As GNU tools: a later --color=never overrides an earlier one (an alias may hold the first).
+        cl.setOverwrittenOptionsAllowed(true);
         Map<String, String> exitCodes = new LinkedHashMap<>();
         for (String line : ExitCodes.LIST) {
             int colon = line.indexOf(':');
             exitCodes.put(line.substring(0, colon), line.substring(colon + 1));
         }
         applyExitCodes(cl, exitCodes);
+        // Asking the terminal loads a native library: only when help will be drawn.
+        boolean helpColour = asksForHelp(args)
+                && Style.of(colorOption(args), io.isProcessStdout(), System.getenv(), Style::isatty).enabled();
+        cl.setColorScheme(CommandLine.Help.defaultColorScheme(
+                helpColour ? CommandLine.Help.Ansi.ON : CommandLine.Help.Ansi.OFF));
         cl.setParameterExceptionHandler((ex, given) -> {
             // One line, as for every other error: the hint and any suggestions join the message.
             StringBuilder msg = new StringBuilder(String.valueOf(ex.getMessage()));
-            if (ex instanceof CommandLine.UnmatchedArgumentException) {
-                List<String> suggestions = ((CommandLine.UnmatchedArgumentException) ex).getSuggestions();
+            if (ex instanceof CommandLine.UnmatchedArgumentException u) {
+                List<String> suggestions = u.getSuggestions();
+                String first = u.getUnmatched().isEmpty() ? "" : u.getUnmatched().get(0);
+                if (ex.getCommandLine() == cl && !first.startsWith("-")) {
+                    // The first word after the root options names no command.
+                    msg = new StringBuilder("unknown command '" + first + "'");
+                    List<String> near = similarCommands(first);
+                    suggestions = near.isEmpty() ? suggestions : near;
+                }
                 if (!suggestions.isEmpty()) {
                     msg.append(" (did you mean ").append(String.join(" or ", suggestions)).append("?)");
                 }
@@ -148,13 +174,83 @@ public final class Main implements Runnable {
 
     /** The subcommand {@code args} name, or null when they name none or ask for help on them all. */
     private static String named(String[] args) {
-        for (String a : args) {
-            if (a.equals("--debug")) {
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--debug") || a.startsWith("--color=") || a.startsWith("--colour=")) {
+                continue;
+            }
+            if (a.equals("--color") || a.equals("--colour")) {
+                i++; // its value
                 continue;
             }
             return COMMANDS.containsKey(a) && !a.equals("help") ? a : null;
         }
         return null;
+    }
+
+    /** True if {@code args} (null: unknown) may print usage help on standard output. */
+    private static boolean asksForHelp(String[] args) {
+        return args == null || java.util.Arrays.stream(args).anyMatch(a -> a.equals("-h") || a.equals("--help")
+                || a.equals("help") || a.startsWith("-h") && !a.startsWith("--"));
+    }
+
+    /**
+     * The {@code --color} a command line gives (the last one wins, as picocli parses it), or auto.
+     * Help is drawn before the parsed value could be read, so it is looked for here.
+     */
+    static Style.When colorOption(String[] args) {
+        Style.When when = Style.When.auto;
+        for (int i = 0; args != null && i < args.length; i++) {
+            String a = args[i];
+            String v = null;
+            if (a.startsWith("--color=") || a.startsWith("--colour=")) {
+                v = a.substring(a.indexOf('=') + 1);
+            } else if ((a.equals("--color") || a.equals("--colour")) && i + 1 < args.length) {
+                v = args[i + 1];
+            } else if (a.equals("--")) {
+                break;
+            }
+            if (v != null) {
+                try {
+                    when = Style.When.valueOf(v.toLowerCase(java.util.Locale.ROOT));
+                } catch (IllegalArgumentException e) { // picocli reports the bad value itself
+                }
+            }
+        }
+        return when;
+    }
+
+    /**
+     * Commands within two edits (a transposition counts as one) of a mistyped {@code word}, for
+     * "did you mean": picocli's own suggestions miss transpositions such as "ifno" for "info".
+     */
+    static List<String> similarCommands(String word) {
+        List<String> near = new java.util.ArrayList<>();
+        for (String c : COMMANDS.keySet()) {
+            if (editDistance(word, c) <= Math.min(2, c.length() / 2) || c.startsWith(word) && word.length() >= 2) {
+                near.add(c);
+            }
+        }
+        return near;
+    }
+
+    /** Optimal string alignment distance: insertions, deletions, substitutions, adjacent transpositions. */
+    static int editDistance(String a, String b) {
+        int[][] d = new int[a.length() + 1][b.length() + 1];
+        for (int i = 0; i <= a.length(); i++) {
+            for (int j = 0; j <= b.length(); j++) {
+                if (i == 0 || j == 0) {
+                    d[i][j] = i + j;
+                    continue;
+                }
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
+                if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
+                    d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+                }
+            }
+        }
+        return d[a.length()][b.length()];
     }
 
     /** Stack traces on errors: asked for with --debug or VDE_DEBUG=1. */
@@ -163,7 +259,9 @@ public final class Main implements Runnable {
     }
 
     private static void applyExitCodes(CommandLine cl, Map<String, String> codes) {
-        cl.getCommandSpec().usageMessage().exitCodeListHeading("%nExit status:%n").exitCodeList(codes);
+        if (cl.getCommandSpec().usageMessage().exitCodeList().isEmpty()) { // fsck has its own (e2fsck's)
+            cl.getCommandSpec().usageMessage().exitCodeListHeading("%nExit status:%n").exitCodeList(codes);
+        }
         for (CommandLine sub : cl.getSubcommands().values()) {
             applyExitCodes(sub, codes);
         }

@@ -2,6 +2,7 @@ package dev.vde.cli;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.vde.image.Image;
+import dev.vde.io.Progress;
 import dev.vde.image.SnapshotInfo;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -10,6 +11,7 @@ import java.time.Instant;
 import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -72,11 +74,17 @@ final class SnapshotCommand implements Runnable {
         @Option(names = "--json", description = "Print the new snapshot as one JSON object.")
         boolean json;
 
+        @Mixin
+        ProgressOption progress;
+
         @Override
         public Integer call() throws Exception {
             SnapshotInfo s;
+            Progress meter = ProgressMeter.open(io(), progress.when, "snapshot create", ProgressMeter.Unit.EXTENTS);
             try (Image img = open(image, true)) {
-                s = img.createSnapshot(name);
+                s = img.createSnapshot(name, meter);
+            } finally {
+                ProgressMeter.close(meter);
             }
             if (json) {
                 try (JsonGenerator g = Json.generator(io())) {

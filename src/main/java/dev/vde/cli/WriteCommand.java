@@ -1,6 +1,7 @@
 package dev.vde.cli;
 
 import dev.vde.image.Image;
+import dev.vde.io.Progress;
 import java.nio.channels.FileChannel;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.file.FileSystemException;
@@ -8,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -38,25 +40,46 @@ final class WriteCommand extends ImageCommand {
     @Option(names = "--truncate", description = "Set the size of NAME to the offset before writing.")
     boolean truncate;
 
+    @Mixin
+    ProgressOption progress;
+
     @Override
     public Integer call() throws Exception {
         if ("-".equals(input)) {
             // Else the JDK's own file that took descriptor 0 would be written into the image.
             checkStdin(false, " (use --input FILE, or pipe the data in)");
         }
+        Progress meter = ProgressMeter.open(io(), progress.when, "write", ProgressMeter.Unit.BYTES);
         try (Image img = open(image, true)) {
             if ("-".equals(input)) {
-                img.write(name, offset, truncate, io().inChannel());
+                ReadableByteChannel in = io().inChannel();
+                meter.total(knownSize(in));
+                img.write(name, offset, truncate, CountingChannels.reading(in, meter));
             } else {
                 Path from = Path.of(input);
                 if (Files.isDirectory(from)) {
                     throw new FileSystemException(input, null, "is a directory");
                 }
-                try (ReadableByteChannel in = FileChannel.open(from, StandardOpenOption.READ)) {
-                    img.write(name, offset, truncate, in);
+                try (FileChannel in = FileChannel.open(from, StandardOpenOption.READ)) {
+                    meter.total(knownSize(in));
+                    img.write(name, offset, truncate, CountingChannels.reading(in, meter));
                 }
             }
+        } finally {
+            ProgressMeter.close(meter);
         }
         return ExitCodes.OK;
+    }
+
+    /** What is left to read of a regular file (also one redirected to stdin); -1 for a pipe. */
+    private static long knownSize(ReadableByteChannel in) {
+        try {
+            if (in instanceof FileChannel f) {
+                long left = f.size() - f.position();
+                return left > 0 ? left : -1;
+            }
+        } catch (java.io.IOException e) { // a pipe or socket has no size: the meter shows no total
+        }
+        return -1;
     }
 }

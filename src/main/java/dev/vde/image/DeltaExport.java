@@ -8,6 +8,7 @@ import dev.vde.delta.DiffVisitor;
 import dev.vde.delta.SnapshotId;
 import dev.vde.inode.Extent;
 import dev.vde.inode.Inode;
+import dev.vde.io.Progress;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -44,6 +45,12 @@ public final class DeltaExport {
      * @throws dev.vde.error.NotFoundException if a snapshot is missing
      */
     public static Result write(Image img, String from, String to, WritableByteChannel out) throws IOException {
+        return write(img, from, to, out, Progress.NONE);
+    }
+
+    /** As {@link #write(Image, String, String, WritableByteChannel)}, reporting data bytes shipped to {@code progress}. */
+    public static Result write(Image img, String from, String to, WritableByteChannel out, Progress progress)
+            throws IOException {
         SnapshotInfo target = img.snapshot(to);
         SnapshotInfo base = from == null ? null : img.snapshot(from);
         int bs = img.device().blockSize();
@@ -55,7 +62,8 @@ public final class DeltaExport {
         DeltaHeader header = new DeltaHeader(bs, img.info().uuid(), id(target), base == null ? null : id(base),
                 (int) count.records);
         DeltaWriter w = new DeltaWriter(out, header);
-        Shipper shipper = new Shipper(img, w, from == null ? List.of() : img.snapshotFiles(from));
+        progress.total(count.blocks * bs);
+        Shipper shipper = new Shipper(img, w, from == null ? List.of() : img.snapshotFiles(from), progress);
         DiffStats stats;
         try {
             stats = img.diff(from, to, shipper);
@@ -71,10 +79,11 @@ public final class DeltaExport {
         return new SnapshotId(s.uuid(), s.name(), s.txid(), s.createdMillis(), s.digest(), s.fileCount(), s.bytes());
     }
 
-    /** Counts the data records the write pass will produce. */
+    /** Counts the data records the write pass will produce, and the blocks they carry. */
     private static final class Counter implements DiffVisitor {
         private final int bs;
         long records;
+        long blocks;
 
         Counter(int bs) {
             this.bs = bs;
@@ -83,6 +92,7 @@ public final class DeltaExport {
         @Override
         public void extent(long inode, Extent piece) {
             records += DeltaWriter.dataRecords((long) piece.count() * bs);
+            blocks += piece.count();
         }
     }
 
@@ -97,10 +107,12 @@ public final class DeltaExport {
         private final Map<Long, String> baseNames = new HashMap<>();
         private final Set<Long> announced = new HashSet<>();
         private final ByteBuffer buf = ByteBuffer.allocate(DeltaFormat.MAX_DATA);
+        private final Progress progress;
 
-        Shipper(Image img, DeltaWriter w, List<Inode> base) {
+        Shipper(Image img, DeltaWriter w, List<Inode> base, Progress progress) {
             this.img = img;
             this.w = w;
+            this.progress = progress;
             this.bs = w.header().blockSize();
             base.forEach(f -> baseNames.put(f.number, f.name));
         }
@@ -169,6 +181,7 @@ public final class DeltaExport {
                     img.readBlocks(piece.start() + done, n, buf);
                     buf.flip();
                     w.data(inode, piece.logical() + done * bs, piece.start() + done, buf);
+                    progress.advance((long) n * bs);
                 }
             });
         }

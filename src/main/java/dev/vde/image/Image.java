@@ -28,6 +28,7 @@ import dev.vde.inode.FileExtents;
 import dev.vde.inode.Inode;
 import dev.vde.io.BlockDevice;
 import dev.vde.io.ChunkedMappedDevice;
+import dev.vde.io.Progress;
 import dev.vde.wal.Journal;
 import dev.vde.wal.Transaction;
 import dev.vde.wal.WalCodec;
@@ -536,7 +537,12 @@ public final class Image implements Closeable {
      * @throws ConflictException if a snapshot of that name exists
      */
     public SnapshotInfo createSnapshot(String name) throws IOException {
-        return mutate(n -> SnapshotInfo.of(new Snapshots(n).create(name)));
+        return createSnapshot(name, Progress.NONE);
+    }
+
+    /** As {@link #createSnapshot(String)}, reporting the extents frozen to {@code progress}. */
+    public SnapshotInfo createSnapshot(String name, Progress progress) throws IOException {
+        return mutate(n -> SnapshotInfo.of(new Snapshots(n).create(name, progress)));
     }
 
     /**

@@ -14,6 +14,7 @@ import dev.vde.delta.DeltaValidator;
 import dev.vde.delta.SnapshotId;
 import dev.vde.inode.FileExtents;
 import dev.vde.inode.Inode;
+import dev.vde.io.Progress;
 import dev.vde.snapshot.SnapshotRecord;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -81,7 +82,8 @@ final class Receiver {
             ns.names.insert(ino.name, ino.number);
         }
         SnapshotId id = header.snapshot();
-        SnapshotRecord r = new Snapshots(ns).create(id.name(), id.uuid(), id.txid(), id.createdMillis());
+        SnapshotRecord r = new Snapshots(ns).create(id.name(), id.uuid(), id.txid(), id.createdMillis(),
+                Progress.NONE);
         if (!r.digest.equals(id.digest()) || r.fileCount != id.fileCount() || r.bytes != id.bytes()) {
             throw fault(reader, "the applied snapshot '" + id.name() + "' has digest " + r.digest + " (" + r.fileCount
                     + " files, " + r.bytes + " bytes), the delta promises " + id.digest() + " (" + id.fileCount()

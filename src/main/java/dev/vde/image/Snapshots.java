@@ -11,6 +11,7 @@ import dev.vde.format.CorruptImageException;
 import dev.vde.inode.Extent;
 import dev.vde.inode.FileExtents;
 import dev.vde.inode.Inode;
+import dev.vde.io.Progress;
 import dev.vde.snapshot.Catalog;
 import dev.vde.snapshot.SnapshotDigest;
 import dev.vde.snapshot.SnapshotRecord;
@@ -56,15 +57,16 @@ final class Snapshots {
      *
      * @throws ConflictException if a snapshot of that name exists
      */
-    SnapshotRecord create(String name) throws IOException {
-        return create(name, UUID.randomUUID(), tx.txid(), System.currentTimeMillis());
+    SnapshotRecord create(String name, Progress progress) throws IOException {
+        return create(name, UUID.randomUUID(), tx.txid(), System.currentTimeMillis(), progress);
     }
 
     /**
      * Freezes every live file as a snapshot with the given identity: a new one's, or, for
      * {@code apply}, the identity the source gave it.
      */
-    SnapshotRecord create(String name, UUID uuid, long txid, long createdMillis) throws IOException {
+    SnapshotRecord create(String name, UUID uuid, long txid, long createdMillis, Progress progress)
+            throws IOException {
         Names.validate(name, "snapshot name");
         if (catalog.find(name) != null) {
             throw new ConflictException("a snapshot named '" + name + "' exists");
@@ -81,6 +83,7 @@ final class Snapshots {
         List<Inode> frozen = new ArrayList<>(live.size());
         RunList held = new RunList();
         SnapshotDigest digest = new SnapshotDigest();
+        progress.total(live.stream().mapToLong(ino -> ino.extentCount).sum());
         for (Inode ino : live) {
             if (ino.digest == null) {
                 // Written by a vde that kept no digest: computed once, and kept from now on.
@@ -93,6 +96,7 @@ final class Snapshots {
             r.bytes += f.size;
             r.extentCount += f.extentCount;
             r.dataBlocks += f.allocatedBlocks;
+            progress.advance(ino.extentCount);
         }
         r.fileCount = frozen.size();
         r.digest = digest.value();

@@ -1,0 +1,1 @@
+# dynamic @VALUE_OPTIONS@

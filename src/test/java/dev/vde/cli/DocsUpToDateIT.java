@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.PathMatcher;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -55,7 +57,7 @@ class DocsUpToDateIT {
             Path c = committedDir.resolve(name);
             if (!committed.contains(name)) {
                 problems.add("missing " + c);
-            } else if (!java.util.Arrays.equals(Files.readAllBytes(c), Files.readAllBytes(generatedDir.resolve(name)))) {
+            } else if (!Arrays.equals(Files.readAllBytes(c), Files.readAllBytes(generatedDir.resolve(name)))) {
                 problems.add("stale " + c);
             }
         }
@@ -78,7 +80,7 @@ class DocsUpToDateIT {
             return names;
         }
         try (Stream<Path> s = Files.list(dir)) {
-            java.nio.file.PathMatcher m = dir.getFileSystem().getPathMatcher("glob:" + glob);
+            PathMatcher m = dir.getFileSystem().getPathMatcher("glob:" + glob);
             s.filter(p -> m.matches(p.getFileName())).forEach(p -> names.add(p.getFileName().toString()));
         }
         return names;

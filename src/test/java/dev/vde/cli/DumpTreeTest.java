@@ -51,9 +51,15 @@ class DumpTreeTest {
         ok("format", img.toString(), "--size", "1M");
     }
 
-    /** A file of {@code n} one-block extents at every other block of a 512-byte-block image: a tree of height >= 2. */
     private Path treeImage(int n) throws IOException {
-        Path p = dir.resolve("small-blocks.vde");
+        return treeImage(dir.resolve("small-blocks.vde"), n);
+    }
+
+    /**
+     * A 512-byte-block image at {@code p} with a one-byte file "first" and a file "tree" of {@code n} one-block extents
+     * at every other block: a tree of height >= 2 from about 30 on.
+     */
+    static Path treeImage(Path p, int n) throws IOException {
         ok("format", p.toString(), "--size", "2M", "--block-size", "512");
         try (Image image = Image.open(p, true)) {
             image.write("first", 0, false, Channels.newChannel(new ByteArrayInputStream(bytes("x"))));

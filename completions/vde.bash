@@ -220,10 +220,22 @@ function _complete_vde() {
 function _picocli_vde() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands="format write cat ls rm mv info snapshot fsck dump-tree diff apply inspect help"
   local flag_opts="--debug -h --help -V --version"
-  local arg_opts=""
+  local arg_opts="--color --colour"
+  local WHEN_option_args=("auto" "always" "never") # --colour values
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    --color|--colour)
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${WHEN_option_args[@]}" ) )
+      return $?
+      ;;
+  esac
 
   if [[ "${curr_word}" == -* ]]; then
     COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
@@ -242,7 +254,8 @@ function _picocli_vde_format() {
 
   local commands=""
   local flag_opts="--force -h --help -V --version --debug"
-  local arg_opts="--size --block-size --inodes"
+  local arg_opts="--size --block-size --inodes --color --colour"
+  local WHEN_option_args=("auto" "always" "never") # --colour values
 
   type compopt &>/dev/null && compopt +o default
 
@@ -255,6 +268,11 @@ function _picocli_vde_format() {
       ;;
     --inodes)
       return
+      ;;
+    --color|--colour)
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${WHEN_option_args[@]}" ) )
+      return $?
       ;;
   esac
 
@@ -282,7 +300,9 @@ function _picocli_vde_write() {
 
   local commands=""
   local flag_opts="--truncate -h --help -V --version --debug"
-  local arg_opts="-i --input --offset"
+  local arg_opts="-i --input --offset --progress --color --colour"
+  local WHEN_option_args=("auto" "always" "never") # --progress values
+  local WHEN_option_args=("auto" "always" "never") # --colour values
 
   type compopt &>/dev/null && compopt +o default
 
@@ -292,6 +312,16 @@ function _picocli_vde_write() {
       ;;
     --offset)
       return
+      ;;
+    --progress)
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${WHEN_option_args[@]}" ) )
+      return $?
+      ;;
+    --color|--colour)
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${WHEN_option_args[@]}" ) )
+      return $?
       ;;
   esac
 
@@ -319,13 +349,25 @@ function _picocli_vde_cat() {
 
   local commands=""
   local flag_opts="-h --help -V --version --debug"
-  local arg_opts="--snapshot"
+  local arg_opts="--snapshot --progress --color --colour"
+  local WHEN_option_args=("auto" "always" "never") # --progress values
+  local WHEN_option_args=("auto" "always" "never") # --colour values
 
   type compopt &>/dev/null && compopt +o default
 
   case ${prev_word} in
     --snapshot)
       return
+      ;;
+    --progress)
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${WHEN_option_args[@]}" ) )
+      return $?
+      ;;
+    --color|--colour)
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${WHEN_option_args[@]}" ) )
+      return $?
       ;;
   esac
 
@@ -353,13 +395,19 @@ function _picocli_vde_ls() {
 
   local commands=""
   local flag_opts="-l --json -h --help -V --version --debug"
-  local arg_opts="--snapshot"
+  local arg_opts="--snapshot --color --colour"
+  local WHEN_option_args=("auto" "always" "never") # --colour values
 
   type compopt &>/dev/null && compopt +o default
 
   case ${prev_word} in
     --snapshot)
       return
+      ;;
+    --color|--colour)
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${WHEN_option_args[@]}" ) )
+      return $?
       ;;
   esac
 
@@ -383,10 +431,22 @@ function _picocli_vde_ls() {
 function _picocli_vde_rm() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
   local flag_opts="-h --help -V --version --debug"
-  local arg_opts=""
+  local arg_opts="--color --colour"
+  local WHEN_option_args=("auto" "always" "never") # --colour values
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    --color|--colour)
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${WHEN_option_args[@]}" ) )
+      return $?
+      ;;
+  esac
 
   if [[ "${curr_word}" == -* ]]; then
     COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
@@ -408,10 +468,22 @@ function _picocli_vde_rm() {
 function _picocli_vde_mv() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
   local flag_opts="-f --force -h --help -V --version --debug"
-  local arg_opts=""
+  local arg_opts="--color --colour"
+  local WHEN_option_args=("auto" "always" "never") # --colour values
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    --color|--colour)
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${WHEN_option_args[@]}" ) )
+      return $?
+      ;;
+  esac
 
   if [[ "${curr_word}" == -* ]]; then
     COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
@@ -433,10 +505,22 @@ function _picocli_vde_mv() {
 function _picocli_vde_info() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
   local flag_opts="--json -h --help -V --version --debug"
-  local arg_opts=""
+  local arg_opts="--color --colour"
+  local WHEN_option_args=("auto" "always" "never") # --colour values
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    --color|--colour)
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${WHEN_option_args[@]}" ) )
+      return $?
+      ;;
+  esac
 
   if [[ "${curr_word}" == -* ]]; then
     COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
@@ -458,10 +542,22 @@ function _picocli_vde_info() {
 function _picocli_vde_snapshot() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands="create list delete rollback"
   local flag_opts="-h --help -V --version --debug"
-  local arg_opts=""
+  local arg_opts="--color --colour"
+  local WHEN_option_args=("auto" "always" "never") # --colour values
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    --color|--colour)
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${WHEN_option_args[@]}" ) )
+      return $?
+      ;;
+  esac
 
   if [[ "${curr_word}" == -* ]]; then
     COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
@@ -476,10 +572,28 @@ function _picocli_vde_snapshot() {
 function _picocli_vde_fsck() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
   local flag_opts="--repair --json -h --help -V --version --debug"
-  local arg_opts=""
+  local arg_opts="--progress --color --colour"
+  local WHEN_option_args=("auto" "always" "never") # --progress values
+  local WHEN_option_args=("auto" "always" "never") # --colour values
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    --progress)
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${WHEN_option_args[@]}" ) )
+      return $?
+      ;;
+    --color|--colour)
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${WHEN_option_args[@]}" ) )
+      return $?
+      ;;
+  esac
 
   if [[ "${curr_word}" == -* ]]; then
     COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
@@ -505,7 +619,8 @@ function _picocli_vde_dumptree() {
 
   local commands=""
   local flag_opts="--json -h --help -V --version --debug"
-  local arg_opts="--inode --snapshot"
+  local arg_opts="--inode --snapshot --color --colour"
+  local WHEN_option_args=("auto" "always" "never") # --colour values
 
   type compopt &>/dev/null && compopt +o default
 
@@ -515,6 +630,11 @@ function _picocli_vde_dumptree() {
       ;;
     --snapshot)
       return
+      ;;
+    --color|--colour)
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${WHEN_option_args[@]}" ) )
+      return $?
       ;;
   esac
 
@@ -542,7 +662,9 @@ function _picocli_vde_diff() {
 
   local commands=""
   local flag_opts="--json -h --help -V --version --debug"
-  local arg_opts="--from --to -o --output"
+  local arg_opts="--from --to -o --output --progress --color --colour"
+  local WHEN_option_args=("auto" "always" "never") # --progress values
+  local WHEN_option_args=("auto" "always" "never") # --colour values
 
   type compopt &>/dev/null && compopt +o default
 
@@ -555,6 +677,16 @@ function _picocli_vde_diff() {
       ;;
     -o|--output)
       return
+      ;;
+    --progress)
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${WHEN_option_args[@]}" ) )
+      return $?
+      ;;
+    --color|--colour)
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${WHEN_option_args[@]}" ) )
+      return $?
       ;;
   esac
 
@@ -578,10 +710,28 @@ function _picocli_vde_diff() {
 function _picocli_vde_apply() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
   local flag_opts="--dry-run --force --json -h --help -V --version --debug"
-  local arg_opts=""
+  local arg_opts="--progress --color --colour"
+  local WHEN_option_args=("auto" "always" "never") # --progress values
+  local WHEN_option_args=("auto" "always" "never") # --colour values
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    --progress)
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${WHEN_option_args[@]}" ) )
+      return $?
+      ;;
+    --color|--colour)
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${WHEN_option_args[@]}" ) )
+      return $?
+      ;;
+  esac
 
   if [[ "${curr_word}" == -* ]]; then
     COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
@@ -603,10 +753,22 @@ function _picocli_vde_apply() {
 function _picocli_vde_inspect() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
   local flag_opts="--json -h --help -V --version --debug"
-  local arg_opts=""
+  local arg_opts="--color --colour"
+  local WHEN_option_args=("auto" "always" "never") # --colour values
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    --color|--colour)
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${WHEN_option_args[@]}" ) )
+      return $?
+      ;;
+  esac
 
   if [[ "${curr_word}" == -* ]]; then
     COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
@@ -621,10 +783,22 @@ function _picocli_vde_inspect() {
 function _picocli_vde_help() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands="format write cat ls rm mv info snapshot fsck dump-tree diff apply inspect"
   local flag_opts="-h --help --debug"
-  local arg_opts=""
+  local arg_opts="--color --colour"
+  local WHEN_option_args=("auto" "always" "never") # --colour values
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    --color|--colour)
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${WHEN_option_args[@]}" ) )
+      return $?
+      ;;
+  esac
 
   if [[ "${curr_word}" == -* ]]; then
     COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
@@ -639,10 +813,28 @@ function _picocli_vde_help() {
 function _picocli_vde_snapshot_create() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
   local flag_opts="--json -h --help -V --version --debug"
-  local arg_opts=""
+  local arg_opts="--progress --color --colour"
+  local WHEN_option_args=("auto" "always" "never") # --progress values
+  local WHEN_option_args=("auto" "always" "never") # --colour values
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    --progress)
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${WHEN_option_args[@]}" ) )
+      return $?
+      ;;
+    --color|--colour)
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${WHEN_option_args[@]}" ) )
+      return $?
+      ;;
+  esac
 
   if [[ "${curr_word}" == -* ]]; then
     COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
@@ -664,10 +856,22 @@ function _picocli_vde_snapshot_create() {
 function _picocli_vde_snapshot_list() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
   local flag_opts="--json -h --help -V --version --debug"
-  local arg_opts=""
+  local arg_opts="--color --colour"
+  local WHEN_option_args=("auto" "always" "never") # --colour values
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    --color|--colour)
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${WHEN_option_args[@]}" ) )
+      return $?
+      ;;
+  esac
 
   if [[ "${curr_word}" == -* ]]; then
     COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
@@ -689,10 +893,22 @@ function _picocli_vde_snapshot_list() {
 function _picocli_vde_snapshot_delete() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
   local flag_opts="-h --help -V --version --debug"
-  local arg_opts=""
+  local arg_opts="--color --colour"
+  local WHEN_option_args=("auto" "always" "never") # --colour values
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    --color|--colour)
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${WHEN_option_args[@]}" ) )
+      return $?
+      ;;
+  esac
 
   if [[ "${curr_word}" == -* ]]; then
     COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
@@ -714,10 +930,22 @@ function _picocli_vde_snapshot_delete() {
 function _picocli_vde_snapshot_rollback() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
   local flag_opts="-h --help -V --version --debug"
-  local arg_opts=""
+  local arg_opts="--color --colour"
+  local WHEN_option_args=("auto" "always" "never") # --colour values
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    --color|--colour)
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${WHEN_option_args[@]}" ) )
+      return $?
+      ;;
+  esac
 
   if [[ "${curr_word}" == -* ]]; then
     COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
@@ -757,7 +985,7 @@ complete -F _complete_vde -o default vde vde.sh vde.bash
 # ---------------------------------------------------------------------------------------------
 
 # Options that take a value, in any command (their value is not a positional argument).
-_vde_value_options=" --block-size --from --inode --inodes --input --offset --output --size --snapshot --to -i -o "
+_vde_value_options=" --block-size --color --colour --from --inode --inodes --input --offset --output --progress --size --snapshot --to -i -o "
 
 # Prints the "name" values of the JSON document that `vde ARGS... --json` prints, one a line.
 function _vde_json_names() {

@@ -49,7 +49,7 @@ import picocli.CommandLine.Parameters;
                 + "inlineExtents: [EXTENT] or extentTree: {root, height, nodes: [NODE]}}. "
                 + "With --snapshot: {image, blockSize, snapshot: SNAPSHOT, and the file's inode and extents as "
                 + "above, or without NAME files: [{inode, inlineExtents or extentTree}]}. "
-                + "SNAPSHOT = {id, name, uuid, txid, createdMillis, fileCount, bytes, extentCount, dataBlocks, "
+                + "SNAPSHOT = {id, name, uuid, txid, localTxid, createdMillis, fileCount, bytes, extentCount, dataBlocks, "
                 + "metaBlocks, digest, listPage, filesHead, filesPages, fileTablePages: [block]}. "
                 + "NODE = {block, tag, level, entries, owner, next, prev, and children: [{key, child}] (internal), "
                 + "names: [{hash, inode}] (name-index leaf), extents: [EXTENT] (extent leaf) or counts: [{start, "

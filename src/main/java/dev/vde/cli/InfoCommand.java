@@ -13,7 +13,7 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "info", mixinStandardHelpOptions = true,
         description = {"Show an image's format version, uuid, block size, sizes, free space, file count and last txid.",
-            "With --json: one object with formatVersion, uuid, blockSize, totalBlocks, dataBlocks, freeBlocks, "
+            "With --json: one object with path, formatVersion, uuid, blockSize, totalBlocks, dataBlocks, freeBlocks, "
                 + "usedBlocks, files, snapshots (null when the catalog is unreadable), inodeCapacity, txid, created, imageBytes and regions "
                 + "(wal, bitmap, inodes, snap, data: each {start, blocks})."},
         footer = {"%nExamples:",

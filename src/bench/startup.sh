@@ -16,7 +16,8 @@
 # and with its own class-data archive (which skips those classes); vde.jar as built (picocli from
 # its sources) with vde.jsa, through picocli's parser, then through the lean path (Main -> Lean),
 # then the launcher. Then the options tried and left out of the launcher: -XX:+UseSerialGC,
-# -XX:TieredStopAtLevel=1, and -cp with --add-exports instead of -jar.
+# -XX:TieredStopAtLevel=1, the export of sun.nio.ch that the jar needed before (as an option), and
+# -jar instead of -cp.
 set -euo pipefail
 runs=${1:-20}
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -42,7 +43,7 @@ if [ -f "$stock_picocli" ]; then
   mkdir -p "$dir/stock/x"
   cp "$jar" "$stock"
   (cd "$dir/stock/x" && unzip -q "$stock_picocli" 'picocli/*' && zip -q -r "$stock" picocli)
-  java "${exports[@]}" -cp "$stock" dev.vde.cli.Training "$dir/stock/vde.jsa" "$root/src/main/sh/vde" "$dir/stock/vde" 2> /dev/null
+  java -cp "$stock" dev.vde.cli.Training "$dir/stock/vde.jsa" "$root/src/main/sh/vde" "$dir/stock/vde" 2> /dev/null
 else
   echo "startup.sh: no $stock_picocli (run mvn package once): the stock picocli rows are left out" >&2
   stock=
@@ -59,16 +60,17 @@ row "java -jar vde.jar --version" 'java -jar "$jar" --version'
 row "java -jar vde.jar info IMG" 'java -jar "$jar" info "$img"'
 split=$((${#cmds[@]} - 1))
 if [ -n "$stock" ]; then
-  row "stock picocli, picocli parser" 'java -jar "$stock" --debug info "$img"'
-  row "  + its archive" 'java "${quiet[@]}" -XX:SharedArchiveFile="$dir/stock/vde.jsa" -jar "$stock" --debug info "$img"'
+  row "stock picocli, picocli parser" 'java -cp "$stock" dev.vde.cli.Main --debug info "$img"'
+  row "  + its archive" 'java "${quiet[@]}" -XX:SharedArchiveFile="$dir/stock/vde.jsa" -cp "$stock" dev.vde.cli.Main --debug info "$img"'
 fi
-row "picocli from sources + vde.jsa" 'java "${quiet[@]}" "${arch[@]}" -jar "$jar" --debug info "$img"'
-row "  + lean path (no picocli)" 'java "${quiet[@]}" "${arch[@]}" -jar "$jar" info "$img"'
+row "picocli from sources + vde.jsa" 'java "${quiet[@]}" "${arch[@]}" -cp "$jar" dev.vde.cli.Main --debug info "$img"'
+row "  + lean path (no picocli)" 'java "${quiet[@]}" "${arch[@]}" -cp "$jar" dev.vde.cli.Main info "$img"'
 row "  + launcher script (= vde info IMG)" '"$vde" info "$img"'
 split2=$((${#cmds[@]} - 1))
-row "  + -XX:+UseSerialGC" 'java "${quiet[@]}" "${arch[@]}" -XX:+UseSerialGC -jar "$jar" info "$img"'
-row "  + -XX:TieredStopAtLevel=1" 'java "${quiet[@]}" "${arch[@]}" -XX:TieredStopAtLevel=1 -jar "$jar" info "$img"'
-row "  -cp, --add-exports for -jar" 'java "${quiet[@]}" "${arch[@]}" "${exports[@]}" -cp "$jar" dev.vde.cli.Main info "$img"'
+row "  + -XX:+UseSerialGC" 'java "${quiet[@]}" "${arch[@]}" -XX:+UseSerialGC -cp "$jar" dev.vde.cli.Main info "$img"'
+row "  + -XX:TieredStopAtLevel=1" 'java "${quiet[@]}" "${arch[@]}" -XX:TieredStopAtLevel=1 -cp "$jar" dev.vde.cli.Main info "$img"'
+row "  + --add-exports java.base/sun.nio.ch" 'java "${quiet[@]}" "${arch[@]}" "${exports[@]}" -cp "$jar" dev.vde.cli.Main info "$img"'
+row "  -jar instead of -cp" 'java "${quiet[@]}" "${arch[@]}" -jar "$jar" info "$img"'
 
 # Every row once, checked, before timing.
 for i in "${!cmds[@]}"; do

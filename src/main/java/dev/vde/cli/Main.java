@@ -66,8 +66,8 @@ public final class Main implements Runnable {
     public static void main(String[] args) throws IOException {
         String training = System.getProperty(Training.PROPERTY);
         if (training != null) {
-            // The build's training run for the class-data archive: started as 'java -jar', like
-            // the launcher, so the archive is made under the same module settings (see Training).
+            // The build's training run for the class-data archive, started as the launcher starts
+            // vde, so the archive is made under the same settings (see Training).
             Training.exercise(java.nio.file.Path.of(training));
             return;
         }

@@ -20,10 +20,10 @@ import java.util.stream.Stream;
  * Builds the class-data archive ({@code target/vde.jsa}) and installs the launcher
  * ({@code target/vde}) at package time; not a command. Run by the build as
  * {@code java -cp target/vde.jar dev.vde.cli.Training JSA TEMPLATE LAUNCHER}: it starts a second
- * JVM with {@code -XX:ArchiveClassesAtExit} as the launcher starts vde ({@code java -jar} on the
- * same jar), with the system property {@value #PROPERTY} naming a scratch directory, which makes
- * {@link Main#main} run every common command in-process there ({@link #exercise}); so the
- * archive holds the classes a run of vde loads (picocli's, ours, Jackson's, the JDK's beyond its
+ * JVM with {@code -XX:ArchiveClassesAtExit} as the launcher starts vde ({@code java -cp} the same
+ * jar {@code dev.vde.cli.Main}), with the system property {@value #PROPERTY} naming a scratch
+ * directory, which makes {@link Main#main} run every common command in-process there
+ * ({@link #exercise}); so the archive holds the classes a run of vde loads (picocli's, ours, Jackson's, the JDK's beyond its
  * own archive). Nothing reaches the terminal: each command's streams are files in that
  * directory, removed at the end.
  *
@@ -66,14 +66,14 @@ final class Training {
         Files.deleteIfExists(tmp);
         Path scratch = Files.createTempDirectory("vde-training");
         try {
-            // As the launcher runs it: 'java -jar', whose manifest adds the export that hashing
-            // needs. An --add-exports option instead would turn off the JDK archive's optimized
-            // module handling (full module graph) in the dump and so in every run that uses it.
+            // As the launcher runs vde: -cp with the jar alone and no module options (an
+            // --add-exports would turn off the JDK archive's optimized module handling in the dump,
+            // and so in every run that uses it).
             List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-XX:ArchiveClassesAtExit=" + tmp.toAbsolutePath(),
                     // The dump names every class it leaves out (lambda forms, proxies) as a warning.
                     "-Xlog:disable", "-Xlog:all=error:stderr",
-                    "-D" + PROPERTY + "=" + scratch, "-jar", jar.toString()));
+                    "-D" + PROPERTY + "=" + scratch, "-cp", jar.toString(), Main.class.getName()));
             Process p = new ProcessBuilder(cmd).inheritIO().start();
             int status = p.waitFor();
             if (status != 0) {

@@ -248,14 +248,16 @@ class LauncherIT extends JarProcesses {
         assertThat(r.status()).isZero();
         assertThat(r.stdout()).startsWith("vde ");
         List<String> seen = Files.readAllLines(args);
-        assertThat(seen).containsSubsequence("-Dvde.a=1", "-Dvde.b=2", "-jar", JAR.toString(), "--version");
+        assertThat(seen).containsSubsequence("-Dvde.a=1", "-Dvde.b=2", "-cp", JAR.toString(), "dev.vde.cli.Main",
+                "--version");
+        assertThat(seen).noneMatch(a -> a.contains("add-exports"));
         assertThat(seen).contains("-XX:SharedArchiveFile=" + ARCHIVE);
         assertThat(seen.get(seen.size() - 1)).isEqualTo("--version");
 
         Files.delete(args);
         r = viaLauncher(Map.of("JAVA", "", "JAVA_HOME", home.getParent().toString()), LAUNCHER, "info", img.toString());
         assertThat(r.status()).isZero();
-        assertThat(Files.readAllLines(args)).containsSubsequence("-jar", JAR.toString(), "info", img.toString());
+        assertThat(Files.readAllLines(args)).containsSubsequence("-cp", JAR.toString(), "info", img.toString());
     }
 
     /**

@@ -19,14 +19,14 @@
 # Each command runs RUNS times; the table shows the median time and the ratio of the peer's time
 # to vde's (higher is better for vde), then each target with PASS or MISS. Files go to /dev/shm
 # (tmpfs) when it exists, else to $TMPDIR or /tmp. Installs xdelta3 or qemu-utils with apt-get if
-# missing and builds target/vde.jar if absent. The machine is shared and noisy: compare ratios
-# from one run, not seconds across runs.
+# missing and builds the launcher target/vde if absent. The machine is shared and noisy: compare
+# ratios from one run, not seconds across runs.
 set -euo pipefail
 size_mib=${1:-1024}
 runs=${2:-5}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 . "$root/src/bench/lib.sh"
-jar="$root/target/vde.jar"
+launcher="$root/target/vde"
 
 for pair in xdelta3:xdelta3 qemu-img:qemu-utils; do
   if ! command -v "${pair%%:*}" > /dev/null; then
@@ -34,9 +34,9 @@ for pair in xdelta3:xdelta3 qemu-img:qemu-utils; do
     apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${pair#*:}" >&2
   fi
 done
-[ -f "$jar" ] || (cd "$root" && mvn -B -q -Dstyle.color=never -DskipTests package >&2)
+[ -x "$launcher" ] || (cd "$root" && mvn -B -q -Dstyle.color=never -DskipTests package >&2)
 cp=$(bench_classpath)
-vde() { java -jar "$jar" "$@"; }
+vde() { "$launcher" "$@"; }   # as a user runs vde: the launcher, with the class-data archive
 if [ -d /dev/shm ]; then tmp=/dev/shm; else tmp=${TMPDIR:-/tmp}; fi
 dir=$(mktemp -d "$tmp/vde-deltabench.XXXXXX")
 trap 'rm -rf "$dir"' EXIT

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Whole-command throughput of vde write/cat next to cp/cat/dd on the same data, in one run.
 #
-#   src/bench/io.sh [SIZE_MIB] [RUNS]      (defaults: 1024 MiB, 3 runs; needs target/vde.jar)
+#   src/bench/io.sh [SIZE_MIB] [RUNS]      (defaults: 1024 MiB, 3 runs; needs target/vde, the launcher)
 #
 # Every command runs RUNS times on hot page cache; the table shows the median time, the
 # throughput and the ratio of the peer's time to vde's (1.0 = as fast as the peer, higher is
@@ -11,10 +11,10 @@ set -euo pipefail
 size_mib=${1:-1024}
 runs=${2:-3}
 root=$(cd "$(dirname "$0")/../.." && pwd)
-jar="$root/target/vde.jar"
+launcher="$root/target/vde"
 . "$root/src/bench/lib.sh"
-[ -f "$jar" ] || { echo "build first: mvn -B -q -DskipTests package" >&2; exit 2; }
-vde() { java -jar "$jar" "$@"; }
+[ -x "$launcher" ] || { echo "build first: mvn -B -q -DskipTests package" >&2; exit 2; }
+vde() { "$launcher" "$@"; }   # as a user runs vde: the launcher, with the class-data archive
 dir=$(mktemp -d "${TMPDIR:-/tmp}/vde-bench.XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 src="$dir/src.raw"

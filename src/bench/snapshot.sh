@@ -11,7 +11,8 @@
 # delete them in that order), and the table shows the median time and the ratio of the peer's
 # time to vde's (1.0 = as fast as the peer, higher is better for vde). `java -version` and
 # `vde info` show how much of a vde command is JVM start-up and opening the image.
-# Installs qemu-utils with apt-get if qemu-img is missing and builds target/vde.jar if absent.
+# Installs qemu-utils with apt-get if qemu-img is missing and builds the launcher target/vde if
+# absent.
 # The machine is shared and noisy: compare ratios from one run, not seconds across runs.
 set -euo pipefail
 size_mib=${1:-1024}
@@ -19,15 +20,15 @@ runs=${2:-5}
 extent_kib=${3:-64}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 . "$root/src/bench/lib.sh"
-jar="$root/target/vde.jar"
+launcher="$root/target/vde"
 
 if ! command -v qemu-img > /dev/null; then
   echo "snapshot.sh: installing qemu-utils" >&2
   apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq qemu-utils >&2
 fi
-[ -f "$jar" ] || (cd "$root" && mvn -B -q -Dstyle.color=never -DskipTests package >&2)
+[ -x "$launcher" ] || (cd "$root" && mvn -B -q -Dstyle.color=never -DskipTests package >&2)
 cp=$(bench_classpath)
-vde() { java -jar "$jar" "$@"; }
+vde() { "$launcher" "$@"; }   # as a user runs vde: the launcher, with the class-data archive
 dir=$(mktemp -d "${TMPDIR:-/tmp}/vde-snapbench.XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 src="$dir/src.raw"

@@ -2,8 +2,8 @@
 # A short tour of vde on a scratch image. Run from the repository root after
 # `mvn -B -q -DskipTests package`: src/demo/demo.sh
 set -euo pipefail
-jar="$(cd "$(dirname "$0")/../.." && pwd)/target/vde.jar"
-vde() { java -jar "$jar" "$@"; }
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+vde() { "$root/target/vde" "$@"; }   # the launcher: vde.jar with its class-data archive
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 img="$dir/demo.vde"
@@ -13,7 +13,7 @@ vde format "$img" --size 1G
 echo "\$ echo 'hello, vde' | vde write demo.vde greeting.txt"
 echo 'hello, vde' | vde write "$img" greeting.txt
 echo "\$ vde write demo.vde pom.xml --input pom.xml"
-vde write "$img" pom.xml --input "$(dirname "$jar")/../pom.xml"
+vde write "$img" pom.xml --input "$root/pom.xml"
 echo "\$ printf 'tail' | vde write demo.vde sparse.bin --offset 1M   # leaves a 1 MiB hole"
 printf 'tail' | vde write "$img" sparse.bin --offset 1M
 echo "\$ vde ls -l demo.vde"

@@ -26,8 +26,8 @@ final class CatCommand extends ImageCommand {
     @Option(names = "--snapshot", paramLabel = "S", description = "Read the file as snapshot S holds it.")
     String snapshot;
 
-    @Mixin
-    ProgressOption progress;
+    @Mixin // set here too: the lean path (Lean) builds this command without picocli
+    ProgressOption progress = new ProgressOption();
 
     @Override
     public Integer call() throws Exception {

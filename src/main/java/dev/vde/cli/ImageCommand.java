@@ -13,9 +13,12 @@ abstract class ImageCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** Set by {@link Lean}, which runs a command without picocli's model (and so without {@link #spec}). */
+    Main lean;
+
     /** The top-level command, which holds this run's streams and the image named in errors. */
     Main main() {
-        return (Main) spec.root().userObject();
+        return lean != null ? lean : (Main) spec.root().userObject();
     }
 
     Io io() {

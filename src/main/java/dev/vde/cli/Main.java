@@ -75,14 +75,22 @@ public final class Main implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), "missing command");
     }
 
-    public static void main(String[] args) {
+    public static void main(String[] args) throws IOException {
+        String training = System.getProperty(Training.PROPERTY);
+        if (training != null) {
+            // The build's training run for the class-data archive, started as the launcher starts
+            // vde, so the archive is made under the same settings (see Training).
+            Training.exercise(java.nio.file.Path.of(training));
+            return;
+        }
         System.exit(run(Io.system(), args));
     }
 
     /** Runs one command line and returns its exit status. */
     public static int run(Io io, String... args) {
         try {
-            return commandLine(io, args).execute(args);
+            int status = Lean.run(io, args);
+            return status != Lean.NOT_MINE ? status : commandLine(io, args).execute(args);
         } catch (Throwable t) {
             // Errors (out of memory, a fault in a mapping) bypass picocli's exception handler.
             ExitCodes.Failure f = ExitCodes.classify(t);
@@ -154,22 +162,25 @@ public final class Main implements Runnable {
             ex.getCommandLine().getErr().println("vde: error: " + ExitCodes.oneLine(msg.toString()));
             return ExitCodes.classify(ex).status();
         });
-        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            ExitCodes.Failure f = ExitCodes.classify(ex);
-            if (f.message() != null) {
-                // A damaged image is named; a damaged delta names itself (its source, record and offset).
-                boolean aboutDelta = ex instanceof dev.vde.delta.CorruptDeltaException
-                        || ex instanceof dev.vde.delta.UnsupportedDeltaException;
-                String where = main.currentImage != null && f.status() == ExitCodes.CORRUPT && !aboutDelta
-                        && !f.message().contains(main.currentImage) ? main.currentImage + ": " : "";
-                io.err().println("vde: error: " + ExitCodes.oneLine(where + f.message()));
-            }
-            if (debugWanted(main.debug)) {
-                ex.printStackTrace(io.err());
-            }
-            return f.status();
-        });
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> failed(main, ex));
         return cl;
+    }
+
+    /** Reports the failure of a command's run on stderr (one line; a stack trace on request); returns its status. */
+    static int failed(Main main, Exception ex) {
+        ExitCodes.Failure f = ExitCodes.classify(ex);
+        if (f.message() != null) {
+            // A damaged image is named; a damaged delta names itself (its source, record and offset).
+            boolean aboutDelta = ex instanceof dev.vde.delta.CorruptDeltaException
+                    || ex instanceof dev.vde.delta.UnsupportedDeltaException;
+            String where = main.currentImage != null && f.status() == ExitCodes.CORRUPT && !aboutDelta
+                    && !f.message().contains(main.currentImage) ? main.currentImage + ": " : "";
+            main.io.err().println("vde: error: " + ExitCodes.oneLine(where + f.message()));
+        }
+        if (debugWanted(main.debug)) {
+            ex.printStackTrace(main.io.err());
+        }
+        return f.status();
     }
 
     /** The subcommand {@code args} name, or null when they name none or ask for help on them all. */

@@ -90,8 +90,19 @@ public final class DeltaFormat {
         return XX.hashBytes(b, off, len);
     }
 
+    /**
+     * XXH64 of {@code data}'s remaining bytes. The hashing library reads a direct buffer through
+     * sun.nio.ch, which would need {@code --add-exports} (or the manifest's Add-Exports under java
+     * -jar): either costs every run of vde about 15 ms at start-up, so vde runs without, and a
+     * direct buffer (none is passed today: diff reads into a heap buffer) is copied first.
+     */
     static long xx(java.nio.ByteBuffer data) {
-        return XX.hashBytes(data);
+        if (data.hasArray()) {
+            return XX.hashBytes(data);
+        }
+        byte[] copy = new byte[data.remaining()];
+        data.duplicate().get(copy);
+        return XX.hashBytes(copy);
     }
 
     /** True for the block sizes of an image: a power of two from 512 to 65536. */

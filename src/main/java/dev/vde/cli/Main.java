@@ -151,7 +151,7 @@ public final class Main implements Runnable {
                 if (ex.getCommandLine() == cl && !first.startsWith("-")) {
                     // The first word after the root options names no command.
                     msg = new StringBuilder("unknown command '" + first + "'");
-                    List<String> near = similarCommands(first);
+                    List<String> near = Suggestions.near(first, COMMANDS.keySet());
                     suggestions = near.isEmpty() ? suggestions : near;
                 }
                 if (!suggestions.isEmpty()) {
@@ -201,8 +201,9 @@ public final class Main implements Runnable {
 
     /** True if {@code args} (null: unknown) may print usage help on standard output. */
     private static boolean asksForHelp(String[] args) {
-        return args == null || java.util.Arrays.stream(args).anyMatch(a -> a.equals("-h") || a.equals("--help")
-                || a.equals("help") || a.startsWith("-h") && !a.startsWith("--"));
+        // -h alone or in a cluster of short options (-Vh)
+        return args == null || java.util.Arrays.stream(args).anyMatch(a -> a.equals("--help") || a.equals("help")
+                || a.startsWith("-") && !a.startsWith("--") && a.indexOf('h') > 0);
     }
 
     /**
@@ -231,38 +232,6 @@ public final class Main implements Runnable {
         return when;
     }
 
-    /**
-     * Commands within two edits (a transposition counts as one) of a mistyped {@code word}, for
-     * "did you mean": picocli's own suggestions miss transpositions such as "ifno" for "info".
-     */
-    static List<String> similarCommands(String word) {
-        List<String> near = new java.util.ArrayList<>();
-        for (String c : COMMANDS.keySet()) {
-            if (editDistance(word, c) <= Math.min(2, c.length() / 2) || c.startsWith(word) && word.length() >= 2) {
-                near.add(c);
-            }
-        }
-        return near;
-    }
-
-    /** Optimal string alignment distance: insertions, deletions, substitutions, adjacent transpositions. */
-    static int editDistance(String a, String b) {
-        int[][] d = new int[a.length() + 1][b.length() + 1];
-        for (int i = 0; i <= a.length(); i++) {
-            for (int j = 0; j <= b.length(); j++) {
-                if (i == 0 || j == 0) {
-                    d[i][j] = i + j;
-                    continue;
-                }
-                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
-                if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
-                    d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-                }
-            }
-        }
-        return d[a.length()][b.length()];
-    }
 
     /** Stack traces on errors: asked for with --debug or VDE_DEBUG=1. */
     private static boolean debugWanted(boolean option) {

@@ -15,6 +15,9 @@ import picocli.CommandLine.Model.OptionSpec;
 
 /** What every command's help promises: examples, defaults, exit statuses; and help for mistakes. */
 class HelpContractTest {
+    private static final List<String> COMMANDS = List.of("format", "write", "cat", "ls", "rm", "mv", "info", "snapshot",
+            "fsck", "dump-tree", "diff", "apply", "inspect", "help");
+
     private static List<CommandLine> commands() {
         CommandLine root = Main.commandLine(new Io(new ByteArrayInputStream(new byte[0]), new ByteArrayOutputStream(),
                 new ByteArrayOutputStream()));
@@ -95,15 +98,15 @@ class HelpContractTest {
 
     @Test
     void editDistanceCountsATranspositionAsOneEdit() {
-        assertThat(Main.editDistance("ifno", "info")).isEqualTo(1);
-        assertThat(Main.editDistance("snapshto", "snapshot")).isEqualTo(1);
-        assertThat(Main.editDistance("fsk", "fsck")).isEqualTo(1);
-        assertThat(Main.editDistance("", "ls")).isEqualTo(2);
-        assertThat(Main.editDistance("cat", "cat")).isZero();
-        assertThat(Main.editDistance("write", "diff")).isEqualTo(4);
-        assertThat(Main.similarCommands("x")).isEmpty();
-        assertThat(Main.similarCommands("l")).containsExactly("ls");
-        assertThat(Main.similarCommands("dum")).contains("dump-tree");
+        assertThat(Suggestions.editDistance("ifno", "info")).isEqualTo(1);
+        assertThat(Suggestions.editDistance("snapshto", "snapshot")).isEqualTo(1);
+        assertThat(Suggestions.editDistance("fsk", "fsck")).isEqualTo(1);
+        assertThat(Suggestions.editDistance("", "ls")).isEqualTo(2);
+        assertThat(Suggestions.editDistance("cat", "cat")).isZero();
+        assertThat(Suggestions.editDistance("write", "diff")).isEqualTo(4);
+        assertThat(Suggestions.near("x", COMMANDS)).isEmpty();
+        assertThat(Suggestions.near("l", COMMANDS)).containsExactly("ls");
+        assertThat(Suggestions.near("dum", COMMANDS)).contains("dump-tree");
     }
 
     private static String[] args(String qualifiedName, String extra) {

@@ -105,6 +105,7 @@ final class ApplyCommand extends ImageCommand {
                     }
                 }
             }
+            // Erased before the summary is printed; the close in finally is then a no-op.
             ProgressMeter.close(meter);
             print(report, name);
         } finally {

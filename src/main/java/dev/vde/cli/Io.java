@@ -45,6 +45,11 @@ public final class Io {
         return processStreams;
     }
 
+    /** True if standard error is this process's file descriptor 2 (not an in-memory stream). */
+    public boolean isProcessStderr() {
+        return processStreams;
+    }
+
     /** True if standard input is this process's file descriptor 0 (not an in-memory stream). */
     public boolean isProcessStdin() {
         return processStreams;
@@ -52,21 +57,19 @@ public final class Io {
 
     /**
      * True if this process was started with standard input closed ({@code <&-}, some daemons):
-     * the JVM then opened one of its own files as descriptor 0, and reading "stdin" would read
-     * the JDK's class archive.
+     * descriptor 0 is then either still not open or, usually, one of the JVM's own files took it,
+     * and reading "stdin" would read the JDK's class archive.
      */
     public boolean stdinClosed() {
         if (!processStreams) {
             return false;
         }
-        try {
-            java.nio.file.Path fd0 = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/0"));
-            return fd0.startsWith(java.nio.file.Path.of(System.getProperty("java.home")))
-                    || fd0.toString().endsWith(".jar");
-        } catch (java.io.IOException | UnsupportedOperationException | SecurityException e) {
-            // Without /proc (not Linux) descriptor 0 cannot be named: stdin is read as given.
-            return false;
+        String fd0 = Descriptors.target(0);
+        if (fd0 == null) {
+            return false; // without /proc (not Linux) descriptor 0 cannot be named: stdin is read as given
         }
+        return fd0.equals(Descriptors.NOT_OPEN) || fd0.startsWith(System.getProperty("java.home"))
+                || fd0.endsWith(".jar");
     }
 
     /** Standard input as a channel. */

@@ -62,12 +62,7 @@ final class ProgressMeter implements Progress, AutoCloseable {
      * error is a terminal that can redraw a line (TERM not "dumb"); else {@link Progress#NONE}.
      */
     static Progress open(Io io, Style.When when, String label, Unit unit) {
-        boolean on = switch (when) {
-            case always -> true;
-            case never -> false;
-            case auto -> !"dumb".equals(System.getenv("TERM")) && Style.stderrIsTerminal(io);
-        };
-        if (!on) {
+        if (!wanted(when, System.getenv(), () -> Style.stderrIsTerminal(io))) {
             return NONE;
         }
         ProgressMeter m = new ProgressMeter(io.err(), label, unit, System::nanoTime, columns());
@@ -75,6 +70,16 @@ final class ProgressMeter implements Progress, AutoCloseable {
         m.painter.setDaemon(true); // never keeps a finished command alive
         m.painter.start();
         return m;
+    }
+
+    /** The decision, with its inputs passed in (tests); the terminal is asked only for auto. */
+    static boolean wanted(Style.When when, java.util.Map<String, String> env,
+            java.util.function.BooleanSupplier stderrTty) {
+        return switch (when) {
+            case always -> true;
+            case never -> false;
+            case auto -> !"dumb".equals(env.get("TERM")) && stderrTty.getAsBoolean();
+        };
     }
 
     private void paint() {

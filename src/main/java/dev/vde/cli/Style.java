@@ -52,7 +52,7 @@ final class Style {
 
     /** True if standard error is this process's own and a terminal: where a progress line can be redrawn. */
     static boolean stderrIsTerminal(Io io) {
-        return io.isProcessStdout() && isatty(2);
+        return io.isProcessStderr() && isatty(2);
     }
 
     /** True if standard input is this process's own (a system Io) and a terminal: no source of binary data. */
@@ -66,21 +66,13 @@ final class Style {
     }
 
     /**
-     * isatty(fd). On Linux from the link /proc/self/fd/N, without native code: loading Jansi's
-     * native library (extracted to the temporary directory) took 10 to 40 ms of a run. Where there
-     * is no /proc, through Jansi; false if neither can tell.
+     * isatty(fd): on Linux from what the descriptor is open on ({@link Descriptors}), without
+     * native code; where there is no /proc, through Jansi; false if neither can tell.
      */
     static boolean isatty(int fd) {
-        java.nio.file.Path link = java.nio.file.Path.of("/proc/self/fd", Integer.toString(fd));
-        try {
-            String target = java.nio.file.Files.readSymbolicLink(link).toString();
+        String target = Descriptors.target(fd);
+        if (target != null) {
             return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty") || target.equals("/dev/console");
-        } catch (java.nio.file.NoSuchFileException e) {
-            if (java.nio.file.Files.isDirectory(link.getParent())) {
-                return false; // fd is not open
-            }
-        } catch (java.io.IOException | UnsupportedOperationException | SecurityException e) {
-            // no /proc to read: ask the C library
         }
         try {
             return CLibrary.LOADED && CLibrary.HAVE_ISATTY && CLibrary.isatty(fd) != 0;

@@ -118,4 +118,15 @@ class ProgressMeterTest {
         assertThat(drawn.substring(1, drawn.indexOf('\u001b'))).hasSize(19);
         assertThat(ProgressMeter.fit("short", 30)).isEqualTo("short");
     }
+
+    @Test
+    void autoDrawsOnlyOnATerminalThatCanRedrawALine() {
+        assertThat(ProgressMeter.wanted(Style.When.auto, java.util.Map.of(), () -> true)).isTrue();
+        assertThat(ProgressMeter.wanted(Style.When.auto, java.util.Map.of(), () -> false)).isFalse();
+        assertThat(ProgressMeter.wanted(Style.When.auto, java.util.Map.of("TERM", "dumb"), () -> true)).isFalse();
+        assertThat(ProgressMeter.wanted(Style.When.always, java.util.Map.of("TERM", "dumb"), () -> false)).isTrue();
+        assertThat(ProgressMeter.wanted(Style.When.never, java.util.Map.of(), () -> true)).isFalse();
+        assertThat(ProgressMeter.wanted(Style.When.auto, java.util.Map.of("NO_COLOR", "1"), () -> true))
+                .as("NO_COLOR is about colour, not progress").isTrue();
+    }
 }

@@ -290,8 +290,6 @@ public final class Image implements Closeable {
             try (ChunkedMappedDevice dev = new ChunkedMappedDevice(path, ch, true, blockSize, sb.totalBlocks,
                     ChunkedMappedDevice.DEFAULT_CHUNK_SHIFT)) {
                 Formatter.format(dev, sb);
-            } catch (InternalError e) {
-                throw new NoSpaceException("no space left on the host file system while formatting " + path);
             }
             lock.release();
             done = true;
@@ -445,7 +443,7 @@ public final class Image implements Closeable {
         try {
             FileData.copyRange(new FileExtents(tx, ino), dev, from, to, out);
         } catch (InternalError e) {
-            throw new CorruptImageException("cannot read the mapped image (was the file truncated?)");
+            throw mappedReadFault();
         }
     }
 
@@ -689,8 +687,30 @@ public final class Image implements Closeable {
         try {
             return body.get();
         } catch (InternalError e) {
-            throw new CorruptImageException("cannot read the mapped image (was the file truncated?)");
+            throw mappedReadFault();
         }
+    }
+
+    /**
+     * What an {@code InternalError} from the mapping means. Nothing is written through the
+     * mapping (see ChunkedMappedDevice), so it is a read that faulted: SIGBUS, which the JVM
+     * turns into this error. Either the file is shorter than when it was mapped or the medium
+     * failed (EIO) - a read error, status 7 - or, on tmpfs, a hole was touched while the host
+     * file system is full, since tmpfs allocates a page for a hole read through a mapping.
+     */
+    private RuntimeException mappedReadFault() {
+        if (path != null) {
+            try {
+                if (Files.getFileStore(path).getUsableSpace() < dev.blockSize()) {
+                    return new NoSpaceException("no space left on the host file system (reading the mapped image "
+                            + "needed a page)");
+                }
+            } catch (IOException e) {
+                // cannot tell: report the read error
+            }
+        }
+        return new CorruptImageException("read error in the mapped image (the file was truncated under vde, "
+                + "or the medium failed)");
     }
 
     // ---- changing ----
@@ -795,7 +815,7 @@ public final class Image implements Closeable {
             return result;
         } catch (InternalError e) {
             broken |= committing;
-            throw new NoSpaceException("no space left on the host file system (write to the mapped image failed)");
+            throw mappedReadFault();
         } catch (RuntimeException | IOException | Error e) {
             broken |= committing;
             throw e;

@@ -40,6 +40,19 @@ public interface BlockDevice extends Closeable {
     /** Writes {@code length} bytes starting at the first byte of {@code block} to {@code out}. */
     void drain(long block, long length, WritableByteChannel out) throws IOException;
 
+    /**
+     * Makes sure the host has room for block {@code block} without changing what it holds, so
+     * that a later {@link #write} of it cannot fail for want of space. The log calls it for every
+     * home block of a transaction before its commit point: a full host file system then fails
+     * the transaction while nothing of it is committed, instead of after. Devices without holes
+     * have nothing to do. On a copy-on-write host file system (btrfs, ZFS) no write can be
+     * reserved; there, a full disk can still fail the write home after the commit, and the next
+     * open finishes it from the log.
+     */
+    default void reserve(long block) throws IOException {
+        checkRange(block, 1);
+    }
+
     /** Makes every write so far durable. */
     void sync() throws IOException;
 

@@ -19,8 +19,17 @@ import java.nio.file.Path;
  * chunk to a few blocks so that every structure crosses chunk boundaries.
  *
  * <p>A 20 TiB image maps nothing until it is used, and the file stays sparse: only written blocks
- * take space on disk. Metadata blocks are read and written through the mapping; bulk file data
- * moves through the channel ({@link #fill}, {@link #drain}), which measured faster.
+ * take space on disk. Blocks are read through the mapping; bulk file data moves through the
+ * channel ({@link #fill}, {@link #drain}), which measured faster.
+ *
+ * <p>Nothing is ever written through the mapping: the chunks are mapped read-only and every
+ * write is a positional write on the channel. A store into a mapped hole of a sparse file needs
+ * a page from the host file system; when it has none, the kernel answers with SIGBUS, which the
+ * JVM turns into an {@code InternalError} that compiled code may deliver only later, at a
+ * safepoint. By then the commit can have written its superblock over a block that never
+ * arrived: a snapshot created on a full tmpfs answered "no space" and left its file table all
+ * zeros behind a committed superblock. A positional write fails at once, with ENOSPC, before
+ * anything that depends on it.
  */
 public final class ChunkedMappedDevice implements BlockDevice {
 
@@ -39,6 +48,8 @@ public final class ChunkedMappedDevice implements BlockDevice {
     private static final long WRITEBACK_BYTES = 64L << 20;
     private static final boolean WRITEBACK = !"false".equals(System.getProperty("vde.writeback"));
     private ByteBuffer transfer;
+    /** One block, for {@link #reserve}. */
+    private ByteBuffer probe;
     private long unflushed;
     private java.util.concurrent.ExecutorService flusher;
     private java.util.concurrent.Future<?> flushing;
@@ -86,7 +97,7 @@ public final class ChunkedMappedDevice implements BlockDevice {
         if (c == null) {
             long start = (long) index << chunkShift;
             long size = Math.min(1L << chunkShift, blockCount * blockSize - start);
-            c = channel.map(writable ? FileChannel.MapMode.READ_WRITE : FileChannel.MapMode.READ_ONLY, start, size);
+            c = channel.map(FileChannel.MapMode.READ_ONLY, start, size);
             chunks[index] = c;
         }
         return c;
@@ -103,8 +114,42 @@ public final class ChunkedMappedDevice implements BlockDevice {
     public void write(long block, byte[] src, int off) throws IOException {
         checkRange(block, 1);
         requireWritable();
+        ByteBuffer b = ByteBuffer.wrap(src, off, blockSize);
         long pos = block * blockSize;
-        chunk((int) (pos >>> chunkShift)).put((int) (pos & chunkMask), src, off, blockSize);
+        while (b.hasRemaining()) {
+            channel.write(b, pos + b.position() - off);
+        }
+    }
+
+    /**
+     * A block that reads as zeros may be a hole: writing the zeros back makes the host allocate
+     * it, or fail now with ENOSPC. A block holding anything else is already allocated (every
+     * metadata block vde writes ends in a non-zero trailer). Read with pread, not through the
+     * mapping: on tmpfs, touching a hole through a shared mapping allocates a page, and on a
+     * full tmpfs that is SIGBUS again.
+     */
+    @Override
+    public void reserve(long block) throws IOException {
+        checkRange(block, 1);
+        requireWritable();
+        if (probe == null) {
+            probe = ByteBuffer.allocateDirect(blockSize);
+        }
+        long pos = block * blockSize;
+        probe.clear();
+        while (probe.hasRemaining() && channel.read(probe, pos + probe.position()) > 0) {
+            // until the block is read, or the end of the file (a short file reads as a hole)
+        }
+        probe.flip();
+        while (probe.remaining() >= Long.BYTES) {
+            if (probe.getLong() != 0) {
+                return;
+            }
+        }
+        probe.clear();
+        while (probe.hasRemaining()) {
+            channel.write(probe, pos + probe.position());
+        }
     }
 
     /**
@@ -250,7 +295,6 @@ public final class ChunkedMappedDevice implements BlockDevice {
         awaitWriteback();
         unflushed = 0;
         if (writable) {
-            // fdatasync also writes back pages dirtied through the shared mappings.
             channel.force(false);
         }
     }

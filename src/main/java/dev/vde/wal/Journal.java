@@ -87,6 +87,11 @@ public final class Journal {
             device.write(slots[d], WalCodec.encodeDescriptor(
                     new WalCodec.Descriptor(txid, nextDescriptor, part.toArray(new WalCodec.Entry[0])), blockSize), 0);
         }
+        for (long home : images.keySet()) {
+            if (home > 1) { // the superblock slots were written by format
+                device.reserve(home);
+            }
+        }
         device.sync();
         device.write(walStart, WalCodec.encodeHeader(
                 new WalCodec.Header(txid, count, descriptors > 0 ? slots[0] : 0, descriptors), blockSize), 0);

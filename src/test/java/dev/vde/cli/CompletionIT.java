@@ -34,16 +34,16 @@ class CompletionIT extends JarProcesses {
         Files.writeString(vde, "#!/bin/sh\nexec '" + JAVA + "' -jar '" + JAR + "' \"$@\"\n");
         Files.setPosixFilePermissions(vde, PosixFilePermissions.fromString("rwxr-xr-x"));
         img = dir.resolve("disk.vde").toString();
-        vde(null, "format", img, "--size", "4M");
-        vde("a", "write", img, "my file");
-        vde("b", "write", img, "notes.txt");
-        vde(null, "snapshot", "create", img, "monday");
-        vde(null, "snapshot", "create", img, "tue \"q\"");
-        vde("c", "write", img, "later.txt");
+        vdeWith(null, "format", img, "--size", "4M");
+        vdeWith("a", "write", img, "my file");
+        vdeWith("b", "write", img, "notes.txt");
+        vdeWith(null, "snapshot", "create", img, "monday");
+        vdeWith(null, "snapshot", "create", img, "tue \"q\"");
+        vdeWith("c", "write", img, "later.txt");
         Files.writeString(dir.resolve("data.bin"), "host file");
     }
 
-    private void vde(String stdin, String... args) throws Exception {
+    private void vdeWith(String stdin, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(bin.resolve("vde").toString()));
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();

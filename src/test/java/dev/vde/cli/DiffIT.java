@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 class DiffIT extends JarProcesses {
     private static final long MIB = 1 << 20;
 
-    private int vde(Path out, String... args) throws Exception {
+    private int vdeTo(Path out, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(JAVA, "-Xmx32m", "-jar", JAR.toString()));
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile())
@@ -44,18 +44,18 @@ class DiffIT extends JarProcesses {
         Path data = dir.resolve("data");
         randomFile(data, 256 * MIB);
         Path sink = dir.resolve("sink");
-        assertThat(vde(sink, "format", img.toString(), "--size", "400M")).isZero();
-        assertThat(vde(sink, "write", img.toString(), "big", "--input", data.toString())).isZero();
-        assertThat(vde(sink, "snapshot", "create", img.toString(), "s")).isZero();
+        assertThat(vdeTo(sink, "format", img.toString(), "--size", "400M")).isZero();
+        assertThat(vdeTo(sink, "write", img.toString(), "big", "--input", data.toString())).isZero();
+        assertThat(vdeTo(sink, "snapshot", "create", img.toString(), "s")).isZero();
         Path delta = dir.resolve("s.rdlt");
-        assertThat(vde(sink, "diff", img.toString(), "--to", "s", "-o", delta.toString()))
+        assertThat(vdeTo(sink, "diff", img.toString(), "--to", "s", "-o", delta.toString()))
                 .as(Files.readString(dir.resolve("err"))).isZero();
         assertThat(Files.size(delta)).isGreaterThan(256 * MIB);
-        assertThat(vde(sink, "inspect", delta.toString())).as(Files.readString(dir.resolve("err"))).isZero();
+        assertThat(vdeTo(sink, "inspect", delta.toString())).as(Files.readString(dir.resolve("err"))).isZero();
 
         // The same stream on standard output.
         Path piped = dir.resolve("piped.rdlt");
-        assertThat(vde(piped, "diff", img.toString(), "--to", "s")).isZero();
+        assertThat(vdeTo(piped, "diff", img.toString(), "--to", "s")).isZero();
         assertThat(Files.mismatch(piped, delta)).as("stdout and -o give the same stream").isEqualTo(-1);
     }
 }

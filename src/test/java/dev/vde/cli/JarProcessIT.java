@@ -26,64 +26,6 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class JarProcessIT extends JarProcesses {
 
-    record Result(int status, String stdout, String stderr) {
-    }
-
-    /** Starts {@code vde args...}; stdout and stderr go to files unless the caller pipes them. */
-    private Process start(ProcessBuilder.Redirect in, ProcessBuilder.Redirect out, ProcessBuilder.Redirect err,
-            String... args) throws IOException {
-        return startWithHeap(null, in, out, err, args);
-    }
-
-    /** As {@link #start}, with the JVM's maximum heap set when {@code maxHeap} is not null. */
-    private Process startWithHeap(String maxHeap, ProcessBuilder.Redirect in, ProcessBuilder.Redirect out,
-            ProcessBuilder.Redirect err, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(JAVA));
-        if (maxHeap != null) {
-            cmd.add("-Xmx" + maxHeap);
-        }
-        cmd.addAll(List.of("-jar", JAR.toString()));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(in).redirectOutput(out).redirectError(err);
-        pb.environment().remove("VDE_DEBUG");
-        Process p = pb.start();
-        started.add(p);
-        return p;
-    }
-
-    private int await(Process p, int seconds) throws InterruptedException {
-        assertThat(p.waitFor(seconds, TimeUnit.SECONDS)).as("process finished within %d s", seconds).isTrue();
-        return p.exitValue();
-    }
-
-    private int n;
-
-    private ProcessBuilder.Redirect noInput() throws IOException {
-        return ProcessBuilder.Redirect.from(Files.createFile(dir.resolve("in" + n++)).toFile());
-    }
-
-    /** Runs to completion with stdin from {@code stdin} (or empty), capturing both outputs in files. */
-    private Result vde(Path stdin, String... args) throws Exception {
-        Path out = dir.resolve("out" + n);
-        Path err = dir.resolve("err" + n++);
-        Process p = start(stdin == null ? noInput() : ProcessBuilder.Redirect.from(stdin.toFile()), ProcessBuilder.Redirect.to(out.toFile()),
-                ProcessBuilder.Redirect.to(err.toFile()), args);
-        int status = await(p, 60);
-        return new Result(status, Files.readString(out), Files.readString(err));
-    }
-
-    private static void assertOneLineError(Result r, int status) {
-        assertThat(r.status()).as("status (stderr: %s)", r.stderr()).isEqualTo(status);
-        assertThat(r.stderr()).startsWith("vde: error: ").doesNotContain("\tat ")
-                .doesNotContainPattern("[A-Za-z]+(Exception|Error)\\b");
-        assertThat(r.stderr().lines().count()).isEqualTo(1);
-        assertThat(r.stdout()).isEmpty();
-    }
-
-    private static String sha256(byte[] data) throws Exception {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
-    }
-
     @Test
     void versionAndUsageErrorFromTheJar() throws Exception {
         Result v = vde(null, "--version");
@@ -91,38 +33,6 @@ class JarProcessIT extends JarProcesses {
         assertThat(v.stdout()).startsWith("vde ").doesNotContain("unknown");
         assertOneLineError(vde(null, "--bogus"), ExitCodes.USAGE);
         assertOneLineError(vde(null, "cat", dir.resolve("missing.vde").toString(), "x"), ExitCodes.NOT_FOUND);
-    }
-
-    /**
-     * A full host file system: writes answer 6 with one line, and the image keeps its last commit.
-     * Needs a small tmpfs, so root and permission to mount; skipped with a message elsewhere.
-     */
-    @Test
-    void aFullHostFileSystemAnswersSixAndKeepsTheLastCommit() throws Exception {
-        Path mnt = Files.createDirectory(dir.resolve("small"));
-        Process m = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=48m", "tmpfs", mnt.toString())
-                .redirectErrorStream(true).start();
-        boolean mounted = m.waitFor(30, TimeUnit.SECONDS) && m.exitValue() == 0;
-        assumeTrue(mounted, "cannot mount a small tmpfs here (needs root): "
-                + new String(m.getInputStream().readAllBytes(), UTF_8).strip());
-        try {
-            Path img = mnt.resolve("img.vde");
-            assertThat(vde(null, "format", img.toString(), "--size", "1G").status()).isZero();
-            Path keep = Files.writeString(dir.resolve("keep.txt"), "keep me");
-            assertThat(vde(null, "write", img.toString(), "keep", "--input", keep.toString()).status()).isZero();
-            byte[] big = new byte[100 << 20];
-            new Random(4).nextBytes(big);
-            Path bigFile = Files.write(dir.resolve("big.bin"), big);
-            assertOneLineError(vde(null, "write", img.toString(), "big", "--input", bigFile.toString()),
-                    ExitCodes.NO_SPACE);
-            assertOneLineError(vde(bigFile, "write", img.toString(), "big2"), ExitCodes.NO_SPACE);
-            Result ls = vde(null, "ls", img.toString());
-            assertThat(ls.stdout()).isEqualTo("keep\n");
-            assertThat(vde(null, "cat", img.toString(), "keep").stdout()).isEqualTo("keep me");
-            assertThat(vde(null, "fsck", img.toString()).status()).isZero();
-        } finally {
-            new ProcessBuilder("umount", mnt.toString()).start().waitFor(30, TimeUnit.SECONDS);
-        }
     }
 
     @Test
@@ -319,19 +229,6 @@ class JarProcessIT extends JarProcesses {
         assertThat(Files.readString(dir.resolve("sh.err"))).isEmpty();
     }
 
-    /** True if some process holds a POSIX write lock on {@code file} (Linux /proc/locks). */
-    private static boolean exclusivelyLocked(Path file) throws IOException {
-        long ino = ((Number) Files.getAttribute(file, "unix:ino")).longValue();
-        for (String line : Files.readAllLines(Path.of("/proc/locks"))) {
-            String[] f = line.trim().split("\\s+");
-            // "1: POSIX  ADVISORY  WRITE 1234 fd:01:5678 0 EOF"
-            if (f.length >= 6 && f[1].equals("POSIX") && f[3].equals("WRITE") && f[5].endsWith(":" + ino)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     /**
      * Two real processes: a {@code write} that holds the exclusive lock while its stdin stays open,
      * and a second command that must answer 5 at once rather than wait.
@@ -353,12 +250,7 @@ class JarProcessIT extends JarProcesses {
         // Wait until the writer holds its lock. Probing with another vde process would race: a
         // probe holding its shared lock at the writer's start makes the writer fail with 5.
         // /proc/locks shows the lock without taking one.
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!exclusivelyLocked(img)) {
-            assertThat(slow.isAlive()).as("writer still running (stderr: %s)", Files.readString(slowErr)).isTrue();
-            assertThat(System.nanoTime()).as("writer took its lock within 30 s").isLessThan(deadline);
-            Thread.sleep(20);
-        }
+        awaitExclusiveLock(img, slow, slowErr);
         Result r = vde(null, "cat", img.toString(), "seed");
         assertOneLineError(r, ExitCodes.CONFLICT);
         assertThat(r.stderr()).contains("locked");

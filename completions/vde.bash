@@ -300,7 +300,7 @@ function _picocli_vde_write() {
 
   local commands=""
   local flag_opts="--truncate -h --help -V --version --debug"
-  local arg_opts="-i --input --offset --progress --color --colour"
+  local arg_opts="-i --input --offset --progress --wait --color --colour"
   local WHEN_option_args=("auto" "always" "never") # --progress values
   local WHEN_option_args=("auto" "always" "never") # --colour values
 
@@ -317,6 +317,9 @@ function _picocli_vde_write() {
       local IFS=$'\n'
       COMPREPLY=( $( compReplyArray "${WHEN_option_args[@]}" ) )
       return $?
+      ;;
+    --wait)
+      return
       ;;
     --color|--colour)
       local IFS=$'\n'
@@ -349,7 +352,7 @@ function _picocli_vde_cat() {
 
   local commands=""
   local flag_opts="-h --help -V --version --debug"
-  local arg_opts="--snapshot --progress --color --colour"
+  local arg_opts="--snapshot --progress --wait --color --colour"
   local WHEN_option_args=("auto" "always" "never") # --progress values
   local WHEN_option_args=("auto" "always" "never") # --colour values
 
@@ -363,6 +366,9 @@ function _picocli_vde_cat() {
       local IFS=$'\n'
       COMPREPLY=( $( compReplyArray "${WHEN_option_args[@]}" ) )
       return $?
+      ;;
+    --wait)
+      return
       ;;
     --color|--colour)
       local IFS=$'\n'
@@ -395,13 +401,16 @@ function _picocli_vde_ls() {
 
   local commands=""
   local flag_opts="-l --json -h --help -V --version --debug"
-  local arg_opts="--snapshot --color --colour"
+  local arg_opts="--snapshot --wait --color --colour"
   local WHEN_option_args=("auto" "always" "never") # --colour values
 
   type compopt &>/dev/null && compopt +o default
 
   case ${prev_word} in
     --snapshot)
+      return
+      ;;
+    --wait)
       return
       ;;
     --color|--colour)
@@ -435,12 +444,15 @@ function _picocli_vde_rm() {
 
   local commands=""
   local flag_opts="-h --help -V --version --debug"
-  local arg_opts="--color --colour"
+  local arg_opts="--wait --color --colour"
   local WHEN_option_args=("auto" "always" "never") # --colour values
 
   type compopt &>/dev/null && compopt +o default
 
   case ${prev_word} in
+    --wait)
+      return
+      ;;
     --color|--colour)
       local IFS=$'\n'
       COMPREPLY=( $( compReplyArray "${WHEN_option_args[@]}" ) )
@@ -472,12 +484,15 @@ function _picocli_vde_mv() {
 
   local commands=""
   local flag_opts="-f --force -h --help -V --version --debug"
-  local arg_opts="--color --colour"
+  local arg_opts="--wait --color --colour"
   local WHEN_option_args=("auto" "always" "never") # --colour values
 
   type compopt &>/dev/null && compopt +o default
 
   case ${prev_word} in
+    --wait)
+      return
+      ;;
     --color|--colour)
       local IFS=$'\n'
       COMPREPLY=( $( compReplyArray "${WHEN_option_args[@]}" ) )
@@ -509,12 +524,15 @@ function _picocli_vde_info() {
 
   local commands=""
   local flag_opts="--json -h --help -V --version --debug"
-  local arg_opts="--color --colour"
+  local arg_opts="--wait --color --colour"
   local WHEN_option_args=("auto" "always" "never") # --colour values
 
   type compopt &>/dev/null && compopt +o default
 
   case ${prev_word} in
+    --wait)
+      return
+      ;;
     --color|--colour)
       local IFS=$'\n'
       COMPREPLY=( $( compReplyArray "${WHEN_option_args[@]}" ) )
@@ -576,7 +594,7 @@ function _picocli_vde_fsck() {
 
   local commands=""
   local flag_opts="--repair --json -h --help -V --version --debug"
-  local arg_opts="--progress --color --colour"
+  local arg_opts="--progress --wait --color --colour"
   local WHEN_option_args=("auto" "always" "never") # --progress values
   local WHEN_option_args=("auto" "always" "never") # --colour values
 
@@ -587,6 +605,9 @@ function _picocli_vde_fsck() {
       local IFS=$'\n'
       COMPREPLY=( $( compReplyArray "${WHEN_option_args[@]}" ) )
       return $?
+      ;;
+    --wait)
+      return
       ;;
     --color|--colour)
       local IFS=$'\n'
@@ -619,7 +640,7 @@ function _picocli_vde_dumptree() {
 
   local commands=""
   local flag_opts="--json -h --help -V --version --debug"
-  local arg_opts="--inode --snapshot --color --colour"
+  local arg_opts="--inode --snapshot --wait --color --colour"
   local WHEN_option_args=("auto" "always" "never") # --colour values
 
   type compopt &>/dev/null && compopt +o default
@@ -629,6 +650,9 @@ function _picocli_vde_dumptree() {
       return
       ;;
     --snapshot)
+      return
+      ;;
+    --wait)
       return
       ;;
     --color|--colour)
@@ -662,7 +686,7 @@ function _picocli_vde_diff() {
 
   local commands=""
   local flag_opts="--json -h --help -V --version --debug"
-  local arg_opts="--from --to -o --output --progress --color --colour"
+  local arg_opts="--from --to -o --output --progress --wait --color --colour"
   local WHEN_option_args=("auto" "always" "never") # --progress values
   local WHEN_option_args=("auto" "always" "never") # --colour values
 
@@ -682,6 +706,9 @@ function _picocli_vde_diff() {
       local IFS=$'\n'
       COMPREPLY=( $( compReplyArray "${WHEN_option_args[@]}" ) )
       return $?
+      ;;
+    --wait)
+      return
       ;;
     --color|--colour)
       local IFS=$'\n'
@@ -714,7 +741,7 @@ function _picocli_vde_apply() {
 
   local commands=""
   local flag_opts="--dry-run --force --json -h --help -V --version --debug"
-  local arg_opts="--progress --color --colour"
+  local arg_opts="--progress --wait --color --colour"
   local WHEN_option_args=("auto" "always" "never") # --progress values
   local WHEN_option_args=("auto" "always" "never") # --colour values
 
@@ -725,6 +752,9 @@ function _picocli_vde_apply() {
       local IFS=$'\n'
       COMPREPLY=( $( compReplyArray "${WHEN_option_args[@]}" ) )
       return $?
+      ;;
+    --wait)
+      return
       ;;
     --color|--colour)
       local IFS=$'\n'
@@ -817,7 +847,7 @@ function _picocli_vde_snapshot_create() {
 
   local commands=""
   local flag_opts="--json -h --help -V --version --debug"
-  local arg_opts="--progress --color --colour"
+  local arg_opts="--progress --wait --color --colour"
   local WHEN_option_args=("auto" "always" "never") # --progress values
   local WHEN_option_args=("auto" "always" "never") # --colour values
 
@@ -828,6 +858,9 @@ function _picocli_vde_snapshot_create() {
       local IFS=$'\n'
       COMPREPLY=( $( compReplyArray "${WHEN_option_args[@]}" ) )
       return $?
+      ;;
+    --wait)
+      return
       ;;
     --color|--colour)
       local IFS=$'\n'
@@ -860,12 +893,15 @@ function _picocli_vde_snapshot_list() {
 
   local commands=""
   local flag_opts="--json -h --help -V --version --debug"
-  local arg_opts="--color --colour"
+  local arg_opts="--wait --color --colour"
   local WHEN_option_args=("auto" "always" "never") # --colour values
 
   type compopt &>/dev/null && compopt +o default
 
   case ${prev_word} in
+    --wait)
+      return
+      ;;
     --color|--colour)
       local IFS=$'\n'
       COMPREPLY=( $( compReplyArray "${WHEN_option_args[@]}" ) )
@@ -897,12 +933,15 @@ function _picocli_vde_snapshot_delete() {
 
   local commands=""
   local flag_opts="-h --help -V --version --debug"
-  local arg_opts="--color --colour"
+  local arg_opts="--wait --color --colour"
   local WHEN_option_args=("auto" "always" "never") # --colour values
 
   type compopt &>/dev/null && compopt +o default
 
   case ${prev_word} in
+    --wait)
+      return
+      ;;
     --color|--colour)
       local IFS=$'\n'
       COMPREPLY=( $( compReplyArray "${WHEN_option_args[@]}" ) )
@@ -934,12 +973,15 @@ function _picocli_vde_snapshot_rollback() {
 
   local commands=""
   local flag_opts="-h --help -V --version --debug"
-  local arg_opts="--color --colour"
+  local arg_opts="--wait --color --colour"
   local WHEN_option_args=("auto" "always" "never") # --colour values
 
   type compopt &>/dev/null && compopt +o default
 
   case ${prev_word} in
+    --wait)
+      return
+      ;;
     --color|--colour)
       local IFS=$'\n'
       COMPREPLY=( $( compReplyArray "${WHEN_option_args[@]}" ) )
@@ -985,7 +1027,7 @@ complete -F _complete_vde -o default vde vde.sh vde.bash
 # ---------------------------------------------------------------------------------------------
 
 # Options that take a value, in any command (their value is not a positional argument).
-_vde_value_options=" --block-size --color --colour --from --inode --inodes --input --offset --output --progress --size --snapshot --to -i -o "
+_vde_value_options=" --block-size --color --colour --from --inode --inodes --input --offset --output --progress --size --snapshot --to --wait -i -o "
 
 # Prints the "name" values of the JSON document that `vde ARGS... --json` prints, one a line.
 function _vde_json_names() {

@@ -67,6 +67,9 @@ final class ApplyCommand extends ImageCommand {
     @Mixin
     ProgressOption progress;
 
+    @Mixin
+    WaitOption lockWait = new WaitOption();
+
     @Override
     public Integer call() throws Exception {
         boolean stdin = "-".equals(delta);
@@ -85,7 +88,7 @@ final class ApplyCommand extends ImageCommand {
         }
         Progress meter = ProgressMeter.open(io(), progress.when, "apply", ProgressMeter.Unit.BYTES);
         // The image first: a busy or missing image answers before a pipe is read.
-        try (Image img = open(image, !dryRun)) {
+        try (Image img = open(image, !dryRun, lockWait)) {
             ApplyReport report;
             // A pipe given by name (a FIFO, or /dev/fd/N from <(...)) can be read only once, as stdin.
             boolean seekable = !stdin && Files.isRegularFile(Path.of(delta));

@@ -29,10 +29,13 @@ final class CatCommand extends ImageCommand {
     @Mixin // set here too: the lean path (Lean) builds this command without picocli
     ProgressOption progress = new ProgressOption();
 
+    @Mixin // set here too: the lean path (Lean) builds this command without picocli
+    WaitOption lockWait = new WaitOption();
+
     @Override
     public Integer call() throws Exception {
         Progress meter = ProgressMeter.open(io(), progress.when, "cat", ProgressMeter.Unit.BYTES);
-        try (Image img = open(image, false)) {
+        try (Image img = open(image, false, lockWait)) {
             if (meter != Progress.NONE) { // a snapshot's file is found by reading its file table: only when drawn
                 meter.total(img.stat(name, snapshot).size());
             }

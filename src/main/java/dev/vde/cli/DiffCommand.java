@@ -62,6 +62,9 @@ final class DiffCommand extends ImageCommand {
         return output == null || "-".equals(output);
     }
 
+    @Mixin
+    WaitOption lockWait = new WaitOption();
+
     @Override
     public Integer call() throws Exception {
         boolean toStdout = toStdout();
@@ -69,7 +72,7 @@ final class DiffCommand extends ImageCommand {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "refusing to write a binary delta to a terminal (use -o FILE or a pipe)");
         }
-        try (Image img = open(image, false)) {
+        try (Image img = open(image, false, lockWait)) {
             img.snapshot(to);
             if (from != null) {
                 img.snapshot(from);

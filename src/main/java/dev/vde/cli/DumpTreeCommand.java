@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -83,6 +84,9 @@ final class DumpTreeCommand extends ImageCommand {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    @Mixin
+    WaitOption lockWait = new WaitOption();
+
     @Override
     public Integer call() throws Exception {
         if (name != null && inode != null) {
@@ -91,7 +95,7 @@ final class DumpTreeCommand extends ImageCommand {
         if (inode != null && inode < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--inode must be at least 1: " + inode);
         }
-        try (Image img = open(image, false)) {
+        try (Image img = open(image, false, lockWait)) {
             // Find the file or snapshot before printing anything: a missing one is an error with nothing on stdout.
             Frozen frozen = snapshot == null ? null : Frozen.find(img, snapshot, name, inode);
             FileExtents file = frozen != null || (name == null && inode == null) ? null

@@ -32,7 +32,7 @@ public final class ExitCodes {
         "0:success",
         "2:usage error (bad option or argument)",
         "3:not found (image, file or name)",
-        "5:conflict (image locked by another process, name exists, delta does not fit the image)",
+        "5:conflict (image locked by another process: see --wait; name exists; delta does not fit the image)",
         "6:no space left in the image or on the host file system",
         "7:corrupt or unsupported input (image or delta fails validation)",
         "8:other I/O or internal error",

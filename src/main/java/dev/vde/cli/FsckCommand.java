@@ -79,12 +79,15 @@ final class FsckCommand extends ImageCommand {
     @Mixin
     ProgressOption progress;
 
+    @Mixin
+    WaitOption lockWait = new WaitOption();
+
     @Override
     public Integer call() throws Exception {
         main().currentImage = image.toString();
         Image.RawImage raw;
         try {
-            raw = Image.openRaw(image, repair);
+            raw = Image.openRaw(image, repair, lockWait.wait);
         } catch (dev.vde.format.CorruptImageException e) {
             // Not an image at all: there is nothing to check.
             io().err().println("vde: error: " + ExitCodes.oneLine(e.getMessage()));

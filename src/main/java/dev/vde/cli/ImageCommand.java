@@ -44,9 +44,9 @@ abstract class ImageCommand implements Callable<Integer> {
         }
     }
 
-    /** Opens the image: exclusively to change it, shared to read it. */
-    Image open(Path image, boolean writable) throws IOException {
+    /** Opens the image: exclusively to change it, shared to read it, waiting for it as {@code --wait} says. */
+    Image open(Path image, boolean writable, WaitOption lock) throws IOException {
         main().currentImage = image.toString();
-        return Image.open(image, writable);
+        return Image.open(image, writable, lock.wait);
     }
 }

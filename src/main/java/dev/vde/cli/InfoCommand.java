@@ -7,6 +7,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Instant;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -25,10 +26,13 @@ final class InfoCommand extends ImageCommand {
     @Option(names = "--json", description = "Print one JSON document.")
     boolean json;
 
+    @Mixin // set here too: the lean path (Lean) builds this command without picocli
+    WaitOption lockWait = new WaitOption();
+
     @Override
     public Integer call() throws Exception {
         ImageInfo i;
-        try (Image img = open(image, false)) {
+        try (Image img = open(image, false, lockWait)) {
             i = img.info();
         }
         if (json) {

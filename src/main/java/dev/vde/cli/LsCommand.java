@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -34,10 +35,13 @@ final class LsCommand extends ImageCommand {
     @Option(names = "--snapshot", paramLabel = "S", description = "List the files of snapshot S.")
     String snapshot;
 
+    @Mixin // set here too: the lean path (Lean) builds this command without picocli
+    WaitOption lockWait = new WaitOption();
+
     @Override
     public Integer call() throws Exception {
         List<FileInfo> files;
-        try (Image img = open(image, false)) {
+        try (Image img = open(image, false, lockWait)) {
             files = img.list(snapshot);
         }
         PrintWriter out = io().out();

@@ -3,6 +3,7 @@ package dev.vde.cli;
 import dev.vde.image.Image;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -24,9 +25,12 @@ final class MvCommand extends ImageCommand {
     @Option(names = {"-f", "--force"}, description = "Replace NEW if it exists (its blocks are freed).")
     boolean force;
 
+    @Mixin
+    WaitOption lockWait = new WaitOption();
+
     @Override
     public Integer call() throws Exception {
-        try (Image img = open(image, true)) {
+        try (Image img = open(image, true, lockWait)) {
             img.rename(from, to, force);
         }
         return ExitCodes.OK;

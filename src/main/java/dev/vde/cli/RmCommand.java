@@ -3,6 +3,7 @@ package dev.vde.cli;
 import dev.vde.image.Image;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "rm", mixinStandardHelpOptions = true,
@@ -17,9 +18,12 @@ final class RmCommand extends ImageCommand {
     @Parameters(index = "1", paramLabel = "NAME", description = "File to delete.")
     String name;
 
+    @Mixin
+    WaitOption lockWait = new WaitOption();
+
     @Override
     public Integer call() throws Exception {
-        try (Image img = open(image, true)) {
+        try (Image img = open(image, true, lockWait)) {
             img.remove(name);
         }
         return ExitCodes.OK;

@@ -77,11 +77,14 @@ final class SnapshotCommand implements Runnable {
         @Mixin
         ProgressOption progress;
 
+        @Mixin
+        WaitOption lockWait = new WaitOption();
+
         @Override
         public Integer call() throws Exception {
             SnapshotInfo s;
             Progress meter = ProgressMeter.open(io(), progress.when, "snapshot create", ProgressMeter.Unit.EXTENTS);
-            try (Image img = open(image, true)) {
+            try (Image img = open(image, true, lockWait)) {
                 s = img.createSnapshot(name, meter);
             } finally {
                 ProgressMeter.close(meter);
@@ -110,10 +113,13 @@ final class SnapshotCommand implements Runnable {
         @Option(names = "--json", description = "Print one JSON document.")
         boolean json;
 
+        @Mixin
+        WaitOption lockWait = new WaitOption();
+
         @Override
         public Integer call() throws Exception {
             List<SnapshotInfo> all;
-            try (Image img = open(image, false)) {
+            try (Image img = open(image, false, lockWait)) {
                 all = img.snapshots();
             }
             if (json) {
@@ -182,9 +188,12 @@ final class SnapshotCommand implements Runnable {
 
         abstract void act(Image img, String snapshot) throws IOException;
 
+        @Mixin
+        WaitOption lockWait = new WaitOption();
+
         @Override
         public Integer call() throws Exception {
-            try (Image img = open(image, true)) {
+            try (Image img = open(image, true, lockWait)) {
                 act(img, name);
             }
             return ExitCodes.OK;

@@ -43,6 +43,9 @@ final class WriteCommand extends ImageCommand {
     @Mixin
     ProgressOption progress;
 
+    @Mixin
+    WaitOption lockWait = new WaitOption();
+
     @Override
     public Integer call() throws Exception {
         if ("-".equals(input)) {
@@ -50,7 +53,7 @@ final class WriteCommand extends ImageCommand {
             checkStdin(false, " (use --input FILE, or pipe the data in)");
         }
         Progress meter = ProgressMeter.open(io(), progress.when, "write", ProgressMeter.Unit.BYTES);
-        try (Image img = open(image, true)) {
+        try (Image img = open(image, true, lockWait)) {
             if ("-".equals(input)) {
                 ReadableByteChannel in = io().inChannel();
                 meter.total(knownSize(in));

@@ -47,6 +47,9 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.io.InterruptedIOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -134,7 +137,20 @@ public final class Image implements Closeable {
      * @throws NotFoundException if the file does not exist
      */
     public static Image open(Path path, boolean writable, int chunkShift) throws IOException {
-        RawImage raw = openRaw(path, writable, chunkShift);
+        return open(path, writable, chunkShift, Duration.ZERO);
+    }
+
+    /**
+     * Opens an image file, waiting up to {@code wait} for another process to let go of it.
+     *
+     * @throws ImageLockedException if another process still holds a conflicting lock after {@code wait}
+     */
+    public static Image open(Path path, boolean writable, Duration wait) throws IOException {
+        return open(path, writable, ChunkedMappedDevice.DEFAULT_CHUNK_SHIFT, wait);
+    }
+
+    private static Image open(Path path, boolean writable, int chunkShift, Duration wait) throws IOException {
+        RawImage raw = openRaw(path, writable, chunkShift, wait);
         try {
             return new Image(raw.device, writable, path, raw.channel, raw.lock);
         } catch (RuntimeException | IOException | Error e) {
@@ -173,10 +189,15 @@ public final class Image implements Closeable {
      * superblock copy verifies (or claims one). Nothing else is read.
      */
     public static RawImage openRaw(Path path, boolean writable) throws IOException {
-        return openRaw(path, writable, ChunkedMappedDevice.DEFAULT_CHUNK_SHIFT);
+        return openRaw(path, writable, Duration.ZERO);
     }
 
-    private static RawImage openRaw(Path path, boolean writable, int chunkShift) throws IOException {
+    /** As {@link #openRaw(Path, boolean)}, waiting up to {@code wait} for the lock. */
+    public static RawImage openRaw(Path path, boolean writable, Duration wait) throws IOException {
+        return openRaw(path, writable, ChunkedMappedDevice.DEFAULT_CHUNK_SHIFT, wait);
+    }
+
+    private static RawImage openRaw(Path path, boolean writable, int chunkShift, Duration wait) throws IOException {
         if (Files.isDirectory(path)) {
             throw new FileSystemException(path.toString(), null, "is a directory, not an image file");
         }
@@ -188,7 +209,7 @@ public final class Image implements Closeable {
             throw new NotFoundException("image " + path + " does not exist");
         }
         try {
-            FileLock lock = lock(ch, path, !writable);
+            FileLock lock = lock(ch, path, !writable, wait);
             int bs = probeBlockSize(ch, path);
             return new RawImage(new ChunkedMappedDevice(path, ch, writable, bs, ch.size() / bs, chunkShift), ch, lock);
         } catch (RuntimeException | IOException | Error e) {
@@ -197,17 +218,48 @@ public final class Image implements Closeable {
         }
     }
 
-    private static FileLock lock(FileChannel ch, Path path, boolean shared) throws IOException {
-        FileLock lock;
-        try {
-            lock = ch.tryLock(0, Long.MAX_VALUE, shared);
-        } catch (OverlappingFileLockException e) {
-            lock = null;
+    /**
+     * Takes the image's lock: shared to read, exclusive to change. While another process holds a
+     * conflicting one, retries with a pause growing to {@link #LOCK_POLL_MAX_MILLIS} until
+     * {@code wait} runs out. Polling rather than a blocking lock, so that a timeout needs no
+     * second thread; the pause bounds how late a waiter notices the image is free.
+     */
+    private static FileLock lock(FileChannel ch, Path path, boolean shared, Duration wait) throws IOException {
+        FileLock lock = tryLock(ch, shared);
+        if (lock == null && !wait.isZero()) {
+            long start = System.nanoTime();
+            long budget = wait.compareTo(Duration.ofDays(365 * 100)) > 0 ? Long.MAX_VALUE : wait.toNanos();
+            long pause = 1;
+            while (lock == null && System.nanoTime() - start < budget) {
+                long left = TimeUnit.NANOSECONDS.toMillis(budget - (System.nanoTime() - start));
+                try {
+                    Thread.sleep(Math.max(1, Math.min(pause, left)));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException("interrupted while waiting for the lock on " + path);
+                }
+                pause = Math.min(pause * 2, LOCK_POLL_MAX_MILLIS);
+                lock = tryLock(ch, shared);
+            }
         }
         if (lock == null) {
-            throw new ImageLockedException("image " + path + " is locked by another process");
+            throw new ImageLockedException(wait.isZero()
+                    ? "image " + path + " is locked by another process (--wait waits for it)"
+                    : "image " + path + " is still locked by another process after "
+                            + (wait.toMillis() % 1000 == 0 ? String.valueOf(wait.toSeconds()) : String.valueOf(wait.toMillis() / 1000.0))
+                            + " s");
         }
         return lock;
+    }
+
+    private static final long LOCK_POLL_MAX_MILLIS = 50;
+
+    private static FileLock tryLock(FileChannel ch, boolean shared) throws IOException {
+        try {
+            return ch.tryLock(0, Long.MAX_VALUE, shared);
+        } catch (OverlappingFileLockException e) {
+            return null; // this JVM holds it (tests open one image twice): as busy as another process
+        }
     }
 
     /**
@@ -276,7 +328,7 @@ public final class Image implements Closeable {
         boolean done = false;
         try (RandomAccessFile raf = new RandomAccessFile(path.toFile(), "rw")) {
             FileChannel ch = raf.getChannel();
-            FileLock lock = lock(ch, path, false);
+            FileLock lock = lock(ch, path, false, Duration.ZERO);
             try {
                 ch.truncate(0);
                 raf.setLength(sb.totalBlocks * blockSize);

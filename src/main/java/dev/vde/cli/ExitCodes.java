@@ -99,6 +99,11 @@ public final class ExitCodes {
             if (m.contains("No space left")) {
                 return new Failure(NO_SPACE, "no space left on the host file system");
             }
+            if (m.contains("Input/output error")) {
+                // EIO: the medium could not return the bytes. For the user that is input that
+                // cannot be read, like a block that fails its checksum, and it is answered alike.
+                return new Failure(CORRUPT, "medium error: Input/output error (a bad block under the image or the input)");
+            }
             return new Failure(IO, "I/O error: " + m);
         }
         if (e instanceof OutOfMemoryError) {

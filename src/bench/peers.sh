@@ -85,6 +85,7 @@ trap 'exit 130' INT TERM
 # Names the line that failed, with the standard error of the last command whose stderr was kept
 # aside (vde diff and apply print statistics there).
 failed() {
+  [ "$BASH_SUBSHELL" = 0 ] || return 0 # the main shell reports it when the subshell's status reaches it
   echo "$me: line $1 failed: $2" >&2
   [ ! -s "$dir/err" ] || sed 's/^/  last stderr: /' "$dir/err" >&2
 }
@@ -269,7 +270,7 @@ row() {
     return
   fi
   [ -z "$moved" ] || rate=$(awk -v b="$moved" -v s="${secs[$key]}" 'BEGIN {
-    r = b / 1048576 / s; printf r >= 100 ? "%.0f" : r >= 10 ? "%.1f" : "%.2f", r }')
+    r = b / 1048576 / s; f = r >= 100 ? "%.0f" : r >= 10 ? "%.1f" : "%.2f"; printf f, r }')
   [ -z "${peak[$key]:-}" ] || mem=$(awk -v k="${peak[$key]}" 'BEGIN { printf "%.0f", k / 1024 }')
   [ -z "$vs" ] || [ -z "${secs[$vs]:-}" ] || r=$(ratio "${secs[$key]}" "${secs[$vs]}")
   printf '  %-58s %8.3f %7s %8s %8s\n' "$label" "${secs[$key]}" "$rate" "$mem" "$r"

@@ -254,7 +254,6 @@ measure apply_full 'fresh "$empty" "$replica"' 'run "$vde" apply "$replica" "$fu
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---- the table ----
-mib() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
 declare -A why=()
 for key in qio_unsafe qio_writethrough qio_none qemu_info qio_each qio_wb qio_wt snap_qemu check_over check_ext \
   del_qemu compare; do why[$key]="no qemu-utils"; done

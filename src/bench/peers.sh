@@ -38,7 +38,7 @@
 #    pieces written by vde's engine in one JVM, one commit (fdatasync) a piece
 #    (dev.vde.bench.DeltaFixture: not a command; what a multi-range write would cost) against one
 #    qemu-io with cache=writethrough, one flush a write.
-#  3 Snapshot create (and delete) on 1 GiB in many extents: old.raw in a vde file of one 64 KiB
+#  3 Snapshot create (and delete) on data in many extents: old.raw in a vde file of one 64 KiB
 #    extent per 64 KiB, none touching on disk (dev.vde.bench.ExtentFixture), and in a qcow2 of
 #    64 KiB clusters (qemu-img convert): one extent per cluster. Snapshot N of RUNS is taken with
 #    N-1 present, on both.
@@ -54,7 +54,9 @@
 #  6 fsck against qemu-img check: the images of 2 (old.raw, the overwrites, snapshots base and
 #    next on both) and of 3 (RUNS snapshots on both).
 # Peak RSS is GNU time's maximum resident set size of each command, the largest of its runs
-# (of its processes, for a row of many).
+# (of its processes, for a row of many). vde works on its image through a memory map, so the
+# image pages a command touches count too: a write of 1 GiB shows about 1.1 GiB, nearly all of it
+# page cache (RssFile), not heap.
 set -Eeuo pipefail
 export LC_ALL=C
 me=peers.sh

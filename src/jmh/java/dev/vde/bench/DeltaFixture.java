@@ -19,11 +19,12 @@ import java.util.SplittableRandom;
  * {@link Image#write} (one transaction, as one {@code vde write --offset} would be), so the
  * pieces become extents of their own and {@code next} shares everything else with {@code base}.
  *
- * <p>{@code main} serves {@code src/bench/delta.sh}, which makes the raw files and the base
- * snapshot itself: {@code DeltaFixture IMAGE NAME SOURCE PIECE_KIB INDEX...} writes piece
- * {@code INDEX} of SOURCE (bytes {@code [INDEX * PIECE_KIB KiB, +PIECE_KIB KiB)}) at the same
- * offset of NAME, one transaction per piece, in the order given. {@link #create} builds the whole
- * image in-process for {@code DiffBench}.
+ * <p>{@code main} serves {@code src/bench/peers.sh}, which makes the raw files and the base
+ * snapshot itself, and times it as vde's one-process row of the overwrites (what a multi-range
+ * write would cost; the CLI has none): {@code DeltaFixture IMAGE NAME SOURCE PIECE_KIB INDEX...}
+ * writes piece {@code INDEX} of SOURCE (bytes {@code [INDEX * PIECE_KIB KiB, +PIECE_KIB KiB)}) at
+ * the same offset of NAME, one transaction per piece, in the order given. {@link #create} builds
+ * the whole image in-process for {@code DiffBench}.
  */
 public final class DeltaFixture {
     public static final String FILE = "f";

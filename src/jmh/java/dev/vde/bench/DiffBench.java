@@ -128,7 +128,7 @@ public class DiffBench {
     }
 
     /** A channel that counts and drops what it is given. */
-    static final class Discard implements WritableByteChannel {
+    static class Discard implements WritableByteChannel {
         long bytes;
 
         @Override

@@ -40,7 +40,7 @@ import java.util.Locale;
  * them as zeros, so the file's digest is that of zeros); with one, its bytes are written into the
  * blocks and the digest kept, so {@code vde cat} returns the source and {@code vde fsck} passes.
  *
- * <p>{@code main} serves {@code src/bench/snapshot.sh}:
+ * <p>{@code main} serves {@code src/bench/peers.sh} (its snapshot and fsck rows):
  * {@code ExtentFixture IMAGE NAME SOURCE EXTENT_KIB} fills NAME of a freshly formatted IMAGE with
  * SOURCE in scattered extents of EXTENT_KIB each.
  */

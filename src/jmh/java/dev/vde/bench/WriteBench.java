@@ -37,7 +37,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@link FileChannel} of a 64 MiB temp file in the page cache (what {@code --input FILE} gets:
  * {@code transferTo}, sendfile inside the kernel).
  *
- * <p>Why: this is the engine's share of {@code src/bench/io.sh}'s write rows, which also hold
+ * <p>Why: this is the engine's share of {@code src/bench/peers.sh}'s {@code vde write} row, which also hold
  * process start-up. Temp files go to {@code java.io.tmpdir}; the machine's disk is shared and
  * noisy, so the sync makes the spread wide.
  */

@@ -61,10 +61,12 @@ class CrashCampaignIT extends JarProcesses {
      * One-block extents of the file that makes snapshot create, delete, rollback, rm and repair
      * work in proportion: enough that their work outlasts JVM start-up several times over.
      */
-    private static final int FRAG_EXTENTS = 20_000;
+    private static final int FRAG_EXTENTS = 12_000;
 
     @TempDir
-    static Path shared;
+    static Path tempDir;
+    /** Templates, inputs and the trials' images: on tmpfs where there is one (see {@link #workDir}). */
+    private Path shared;
     private final Map<String, Scenario> scenarios = new LinkedHashMap<>();
     private final List<String> report = new ArrayList<>();
     private KillCampaign campaign;
@@ -86,6 +88,8 @@ class CrashCampaignIT extends JarProcesses {
      */
     @BeforeAll
     void build() throws Exception {
+        long t0 = System.nanoTime();
+        shared = workDir();
         Path keep = Path.of(System.getProperty("vde.crash.keep", "target/crash-campaign"));
         campaign = new KillCampaign(JAR, JAVA, started, SEED, keep, shared);
         Random rnd = new Random(SEED);
@@ -106,8 +110,8 @@ class CrashCampaignIT extends JarProcesses {
             write(img, "late", 0, bytes(rnd, (int) (8 * MIB)));
             img.createSnapshot("base");
         }
-        Path fresh = Files.write(shared.resolve("fresh.bin"), bytes(rnd, (int) (160 * MIB)));
-        Path over = Files.write(shared.resolve("over.bin"), bytes(rnd, (int) (96 * MIB)));
+        Path fresh = Files.write(shared.resolve("fresh.bin"), bytes(rnd, (int) (64 * MIB)));
+        Path over = Files.write(shared.resolve("over.bin"), bytes(rnd, (int) (48 * MIB)));
         Path delta = incrementalDelta(template, rnd);
         Path damaged = damagedBitmap(template);
         String img = Scenario.IMG;
@@ -122,7 +126,23 @@ class CrashCampaignIT extends JarProcesses {
         add(new Scenario("fsck-repair", damaged, List.of("fsck", img, "--repair"), true));
         assertThat(scenarios.keySet()).containsExactlyElementsOf(scenarioNames());
         perScenario = (KILLS + scenarios.size() - 1) / scenarios.size();
-        System.out.printf("CrashCampaignIT: seed %d, %d kills per scenario, jar %s%n", SEED, perScenario, JAR);
+        System.out.printf("CrashCampaignIT: seed %d, %d kills per scenario, jar %s, images built in %.1f s%n", SEED,
+                perScenario, JAR, (System.nanoTime() - t0) / 1e9);
+    }
+
+    /**
+     * A directory on /dev/shm when it is there: a trial copies hundreds of MiB and the commands
+     * sync what they commit, which on a disk takes several times as long as the kill campaign's
+     * own work, while a kill of the process leaves the same page cache either way (losing what
+     * was not synced is power loss, which CrashLoopTest simulates). Else the test's temporary
+     * directory.
+     */
+    private static Path workDir() throws IOException {
+        Path shm = Path.of(System.getProperty("vde.crash.dir", "/dev/shm"));
+        if (Files.isDirectory(shm) && Files.isWritable(shm)) {
+            return Files.createTempDirectory(shm, "vde-crash-");
+        }
+        return tempDir;
     }
 
     private void add(Scenario s) {
@@ -141,7 +161,7 @@ class CrashCampaignIT extends JarProcesses {
 
     /**
      * A delta from base to a snapshot next of the template's own history, made by the jar: 16
-     * MiB over late, 48 MiB of a new file, one file removed and one renamed; applied to the
+     * MiB over late, 24 MiB of a new file, one file removed and one renamed; applied to the
      * template, whose live files equal base, it needs no --force.
      */
     private Path incrementalDelta(Path template, Random rnd) throws Exception {
@@ -149,7 +169,7 @@ class CrashCampaignIT extends JarProcesses {
         KillCampaign.copy(template, source);
         try (Image img = Image.open(source, true)) {
             write(img, "late", 0, bytes(rnd, (int) (16 * MIB)));
-            write(img, "fresh", 0, bytes(rnd, (int) (48 * MIB)));
+            write(img, "fresh", 0, bytes(rnd, (int) (24 * MIB)));
             img.remove("small2");
             img.rename("small3", "small3b", false);
             img.createSnapshot("next");
@@ -163,8 +183,8 @@ class CrashCampaignIT extends JarProcesses {
     }
 
     /**
-     * The template with the second page of its free-space bitmap cleared (a valid page that marks
-     * thousands of frag's and shared's blocks free): repair must recount every holder's blocks
+     * The template with the first page of its free-space bitmap cleared (a valid page that marks
+     * the metadata regions and every data block free): repair must recount every holder's blocks
      * and rewrite the bitmap and the ref-count table in one transaction.
      */
     private Path damagedBitmap(Path template) throws Exception {
@@ -174,7 +194,9 @@ class CrashCampaignIT extends JarProcesses {
         try (Image img = Image.open(damaged, false)) {
             sb = img.superblock();
         }
-        long page = sb.bitmapStart + 1;
+        assertThat(sb.bitsPerBitmapBlock()).as("the first bitmap page covers every used block")
+                .isGreaterThan(usedBlocks(template));
+        long page = sb.bitmapStart;
         try (RandomAccessFile raf = new RandomAccessFile(damaged.toFile(), "rw")) {
             byte[] b = new byte[BS];
             raf.seek(page * BS);
@@ -185,14 +207,22 @@ class CrashCampaignIT extends JarProcesses {
         return damaged;
     }
 
+    private static long usedBlocks(Path image) throws IOException {
+        try (Image img = Image.open(image, false)) {
+            Superblock sb = img.superblock();
+            return sb.totalBlocks - sb.freeBlocks;
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("scenarioNames")
     void killedAtRandomMomentsTheImageHoldsBeforeOrAfter(String name) throws Exception {
         assumeTrue(ONLY.isEmpty() || ONLY.equals(name), "only " + ONLY);
-        Prepared p = campaign.prepare(scenarios.get(name), dir, perScenario >= 10 ? 3 : 1);
+        Path work = Files.createDirectory(shared.resolve(name));
+        Prepared p = campaign.prepare(scenarios.get(name), work, perScenario >= 10 ? 3 : 1);
         List<Trial> trials = new ArrayList<>();
         for (int i = 0; i < perScenario; i++) {
-            trials.add(campaign.trial(p, dir, i, campaign.delay(p, i, FIXED_DELAY)));
+            trials.add(campaign.trial(p, work, i, campaign.delay(p, i, FIXED_DELAY)));
         }
         String line = KillCampaign.summary(p, trials);
         report.add(line);
@@ -204,7 +234,14 @@ class CrashCampaignIT extends JarProcesses {
     }
 
     @AfterAll
-    void summary() {
+    void summary() throws IOException {
+        if (shared != null && !shared.equals(tempDir)) {
+            try (var files = Files.walk(shared)) {
+                for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(f);
+                }
+            }
+        }
         System.out.printf("CrashCampaignIT: seed %d, %d kills, %d failed%n", SEED, total, failed);
         report.forEach(l -> System.out.println("  " + l));
     }

@@ -8,7 +8,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -20,12 +22,15 @@ import java.util.concurrent.locks.LockSupport;
  * find it clean, its state (files, snapshots, bytes) must be exactly the state before the command
  * or exactly the state an unkilled run leaves, and the image must take a further command.
  *
- * <p>A delay is drawn uniformly between a little before the moment an unkilled run takes its lock
- * on the image (the end of JVM start-up and argument parsing) and the moment it exits, both
- * measured by running the command unkilled first, so kills land in the command's work, not in
- * start-up. Where each kill landed is read from {@code /proc/locks} just before it is sent: while
- * the process held its lock on the image (in the command), while it did not (start-up, or the
- * exit after the lock was released), or after the process had exited (no crash at all).
+ * <p>The kills land in the command's work, not in JVM start-up: a trial watches {@code
+ * /proc/locks} until the process takes its lock on the image (start-up and argument parsing are
+ * over, the command begins) and then waits a delay drawn uniformly from zero to how long an
+ * unkilled run held its lock. Anchoring at the lock rather than at the process start keeps the
+ * kills inside the work when start-up takes longer than it did for the unkilled run (a loaded
+ * machine). Every tenth trial is killed in start-up instead, at a delay drawn up to the unkilled
+ * run's time to its lock. Where each kill landed is read from {@code /proc/locks} just before
+ * it is sent: while the process held its lock (in the command), while it did not (start-up, or
+ * the exit after the lock was released), or after the process had exited (no crash at all).
  */
 final class KillCampaign {
     /** What {@link Process#exitValue} answers for a process that SIGKILL ended (128 + 9). */
@@ -41,6 +46,8 @@ final class KillCampaign {
     private final Path probe;
     private final byte[] probeBytes;
     private int runs;
+    /** The state of each template, read once: most scenarios share one. */
+    private final Map<Path, ImageState> templates = new HashMap<>();
 
     /**
      * @param started every process started is added here, so that the caller can kill what a
@@ -83,11 +90,21 @@ final class KillCampaign {
     }
 
     /** A scenario with its two acceptable states and the timing of an unkilled run. */
+    /**
+     * A scenario with its two acceptable states and the timing of an unkilled run.
+     *
+     * @param lockNanos from the process start to its lock on the image (the median of the runs)
+     * @param workNanos how long it held the lock (the median of the runs)
+     */
     record Prepared(Scenario scenario, ImageState before, ImageState after, Set<Long> known,
-            List<String> beforeFindings, long lockNanos, long exitNanos, ImageState.File probe) {
-        /** The earliest delay drawn: a little before the lock, so that a few kills land at the end of start-up. */
-        long fromNanos() {
-            return lockNanos * 3 / 4;
+            List<String> beforeFindings, long lockNanos, long workNanos, ImageState.File probe) {
+    }
+
+    /** When a trial's SIGKILL is sent: {@code nanos} after the process took its lock, or after it started. */
+    record Delay(boolean afterLock, long nanos) {
+        @Override
+        public String toString() {
+            return String.format("%.1f ms after %s", nanos / 1e6, afterLock ? "the lock" : "the start");
         }
     }
 
@@ -109,7 +126,7 @@ final class KillCampaign {
      *                   log's commit and its checkpoint)
      * @param failure    what was wrong, with everything needed to reproduce it; null if nothing
      */
-    record Trial(int number, long delayNanos, Landed landed, boolean after, boolean logPending, String failure) {
+    record Trial(int number, Delay delay, Landed landed, boolean after, boolean logPending, String failure) {
     }
 
     // ---- processes ----
@@ -198,11 +215,15 @@ final class KillCampaign {
     /**
      * Runs the scenario unkilled {@code references} times, each on a fresh copy: the first run's
      * image gives the after-state, every run must reach the same one (else before-or-after could
-     * not be judged) and leave fsck clean, and the runs' median times to the lock and to the exit
+     * not be judged) and leave fsck clean, and the runs' median times to the lock and with it
      * bound the kill delays.
      */
     Prepared prepare(Scenario s, Path work, int references) throws Exception {
-        ImageState before = ImageState.read(s.template(), true);
+        ImageState before = templates.get(s.template());
+        if (before == null) {
+            before = ImageState.read(s.template(), true);
+            templates.put(s.template(), before);
+        }
         Set<Long> known = before.snapshotIds();
         before = before.masked(known);
         List<String> beforeFindings = List.of();
@@ -217,7 +238,7 @@ final class KillCampaign {
         ImageState after = null;
         ImageState.File probeFile = null;
         long[] lock = new long[references];
-        long[] exit = new long[references];
+        long[] held = new long[references];
         for (int r = 0; r < references; r++) {
             Path img = work.resolve(s.name() + "-reference.vde");
             copy(s.template(), img);
@@ -233,12 +254,12 @@ final class KillCampaign {
                 }
                 LockSupport.parkNanos(500_000);
             }
-            exit[r] = System.nanoTime() - t0;
+            held[r] = System.nanoTime() - t0 - lock[r];
             int expected = s.repair() ? 1 : 0;
             assertThat(p.exitValue() == expected, "%s: the unkilled run ends with status %d, not %d: %s", s.name(),
                     p.exitValue(), expected, Files.readString(err));
             assertThat(lock[r] >= 0, "%s: the unkilled run was seen holding its lock (it ran %d ms)", s.name(),
-                    exit[r] / 1_000_000);
+                    (System.nanoTime() - t0) / 1_000_000);
             Result fsck = vde(work, "fsck", img.toString());
             assertThat(fsck.status() == 0, "%s: fsck after the unkilled run is clean: %s", s.name(), fsck);
             ImageState state = ImageState.read(img, true).masked(known);
@@ -261,28 +282,31 @@ final class KillCampaign {
             Files.delete(img);
         }
         Arrays.sort(lock);
-        Arrays.sort(exit);
-        return new Prepared(s, before, after, known, beforeFindings, lock[references / 2], exit[references / 2],
+        Arrays.sort(held);
+        return new Prepared(s, before, after, known, beforeFindings, lock[references / 2], held[references / 2],
                 probeFile);
     }
 
     // ---- one kill ----
 
     /**
-     * The delay of trial {@code number}: drawn from the seed, the scenario and the number alone,
-     * so that a rerun with the same seed draws the same fraction of the same interval; {@code
-     * fixedNanos} (not negative) replaces it, to repeat one delay.
+     * The delay of trial {@code number} (see the class comment): drawn from the seed, the scenario
+     * and the number alone, so that a rerun with the same seed draws the same fraction of the
+     * same interval; {@code fixedAfterLock} (not negative) replaces it, to repeat one delay.
      */
-    long delay(Prepared p, int number, long fixedNanos) {
-        if (fixedNanos >= 0) {
-            return fixedNanos;
+    Delay delay(Prepared p, int number, long fixedAfterLock) {
+        if (fixedAfterLock >= 0) {
+            return new Delay(true, fixedAfterLock);
         }
         SplittableRandom r = new SplittableRandom(seed * 31 + p.scenario().name().hashCode() * 1_000_003L + number);
-        return p.fromNanos() + (long) (r.nextDouble() * (p.exitNanos() - p.fromNanos()));
+        if (number % 10 == 9) {
+            return new Delay(false, (long) (r.nextDouble() * p.lockNanos()));
+        }
+        return new Delay(true, (long) (r.nextDouble() * p.workNanos()));
     }
 
-    /** Copies the template, runs the command, kills it after {@code delayNanos} and judges what it left. */
-    Trial trial(Prepared p, Path work, int number, long delayNanos) throws Exception {
+    /** Copies the template, runs the command, kills it after {@code delay} and judges what it left. */
+    Trial trial(Prepared p, Path work, int number, Delay delay) throws Exception {
         Scenario s = p.scenario();
         Path img = work.resolve(s.name() + "-" + number + ".vde");
         copy(s.template(), img);
@@ -290,7 +314,15 @@ final class KillCampaign {
         Path out = work.resolve("trial.out");
         Path err = work.resolve("trial.err");
         Process proc = start(out, err, s.argsFor(img), false);
-        long deadline = System.nanoTime() + delayNanos;
+        long anchor = System.nanoTime();
+        if (delay.afterLock()) {
+            long giveUp = anchor + TimeUnit.SECONDS.toNanos(120);
+            while (proc.isAlive() && !holdsLock(proc.pid(), ino) && System.nanoTime() < giveUp) {
+                LockSupport.parkNanos(200_000);
+            }
+            anchor = System.nanoTime();
+        }
+        long deadline = anchor + delay.nanos();
         for (long left; (left = deadline - System.nanoTime()) > 0;) {
             LockSupport.parkNanos(left);
         }
@@ -312,15 +344,15 @@ final class KillCampaign {
             Files.createDirectories(keep);
             Path kept = keep.resolve(img.getFileName());
             copy(img, kept);
-            failure = String.format("seed %d, scenario %s, trial %d, SIGKILL after %.1f ms (unkilled run: lock at %.1f"
-                    + " ms, exit at %.1f ms), landed %s: %s%n  image kept at %s%s%n  rerun: -Dvde.crash.seed=%d"
+            failure = String.format("seed %d, scenario %s, trial %d, SIGKILL %s (unkilled run: lock after %.1f ms,"
+                    + " held %.1f ms), landed %s: %s%n  image kept at %s%s%n  rerun: -Dvde.crash.seed=%d"
                     + " -Dvde.crash.scenario=%s, or this delay alone: -Dvde.crash.delayMillis=%.1f",
-                    seed, s.name(), number, delayNanos / 1e6, p.lockNanos() / 1e6, p.exitNanos() / 1e6, landed,
-                    v.failure, kept.toAbsolutePath(), v.followedUp ? " (after the follow-up command ran on it)" : "",
-                    seed, s.name(), delayNanos / 1e6);
+                    seed, s.name(), number, delay, p.lockNanos() / 1e6, p.workNanos() / 1e6, landed, v.failure,
+                    kept.toAbsolutePath(), v.followedUp ? " (after the follow-up command ran on it)" : "", seed,
+                    s.name(), delay.nanos() / 1e6);
         }
         Files.delete(img);
-        return new Trial(number, delayNanos, landed, v.after, v.logPending, failure);
+        return new Trial(number, delay, landed, v.after, v.logPending, failure);
     }
 
     /** What a trial found; {@code failure} set stops it. */
@@ -417,10 +449,10 @@ final class KillCampaign {
                 && t.failure() == null).count();
         long pending = trials.stream().filter(Trial::logPending).count();
         long failed = trials.stream().filter(t -> t.failure() != null).count();
-        return String.format("%-22s %4d kills  unkilled: lock %5.0f ms, exit %5.0f ms; delays %5.0f..%5.0f ms;"
+        return String.format("%-22s %4d kills  unkilled: lock after %5.0f ms, held %5.0f ms;"
                 + " landed in command %3d, outside the lock %3d, after exit %3d; killed ones left before %3d, after %3d;"
                 + " log pending %3d; failed %d", p.scenario().name(), trials.size(), p.lockNanos() / 1e6,
-                p.exitNanos() / 1e6, p.fromNanos() / 1e6, p.exitNanos() / 1e6, in, outside, exited, killedBefore,
+                p.workNanos() / 1e6, in, outside, exited, killedBefore,
                 killedAfter, pending, failed);
     }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.vde.alloc.BitmapCodec;
 import dev.vde.bench.ExtentFixture;
+import dev.vde.cli.KillCampaign.Delay;
 import dev.vde.cli.KillCampaign.Prepared;
 import dev.vde.cli.KillCampaign.Scenario;
 import dev.vde.cli.KillCampaign.Trial;
@@ -39,9 +40,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  *
  * <p>System properties: {@code vde.crash.kills} (kills in all, spread over the scenarios; a
  * handful by default, hundreds for a deep run), {@code vde.crash.seed} (else drawn and printed),
- * {@code vde.crash.scenario} (run only that one), {@code vde.crash.delayMillis} (kill every trial
- * after this delay instead of a drawn one: to repeat a failure), {@code vde.jar} (the jar under
- * test). Deep run: {@code mvn -B verify -Dit.test=CrashCampaignIT -Dvde.crash.kills=400}.
+ * {@code vde.crash.scenario} (run only that one), {@code vde.crash.delay} (kill every trial after
+ * this delay instead of a drawn one, e.g. {@code lock:12.5}: to repeat a failure), {@code vde.jar}
+ * (the jar under test), {@code vde.crash.dir} (where the images go; /dev/shm by default). Deep run: {@code mvn -B verify -Dit.test=CrashCampaignIT -Dvde.crash.kills=400}.
  *
  * <p>The images are built in-process by the engine of the test classes (one file of many extents
  * needs {@link ExtentFixture}); everything under test runs through the jar, and the states are
@@ -53,8 +54,7 @@ class CrashCampaignIT extends JarProcesses {
     private static final int KILLS = Integer.getInteger("vde.crash.kills", 16);
     private static final long SEED = Long.getLong("vde.crash.seed", System.nanoTime());
     private static final String ONLY = System.getProperty("vde.crash.scenario", "");
-    private static final long FIXED_DELAY = System.getProperty("vde.crash.delayMillis") == null ? -1
-            : (long) (Double.parseDouble(System.getProperty("vde.crash.delayMillis")) * 1e6);
+    private static final String FIXED_DELAY = System.getProperty("vde.crash.delay", "");
     private static final int BS = 4096;
     private static final long MIB = 1 << 20;
     /**
@@ -222,11 +222,12 @@ class CrashCampaignIT extends JarProcesses {
         Prepared p = campaign.prepare(scenarios.get(name), work, perScenario >= 10 ? 3 : 1);
         List<Trial> trials = new ArrayList<>();
         for (int i = 0; i < perScenario; i++) {
-            trials.add(campaign.trial(p, work, i, campaign.delay(p, i, FIXED_DELAY)));
+            Delay delay = FIXED_DELAY.isEmpty() ? campaign.delay(p, i) : Delay.parse(FIXED_DELAY);
+            trials.add(campaign.trial(p, work, i, delay));
         }
         String line = KillCampaign.summary(p, trials);
         report.add(line);
-        System.out.println("CrashCampaignIT: " + line);
+        System.out.println("CrashCampaignIT: " + KillCampaign.SUMMARY_HEADER + "\nCrashCampaignIT: " + line);
         List<String> failures = trials.stream().map(Trial::failure).filter(f -> f != null).toList();
         total += trials.size();
         failed += failures.size();
@@ -242,7 +243,8 @@ class CrashCampaignIT extends JarProcesses {
                 }
             }
         }
-        System.out.printf("CrashCampaignIT: seed %d, %d kills, %d failed%n", SEED, total, failed);
+        System.out.printf("CrashCampaignIT: seed %d, %d kills, %d failed%n  %s%n", SEED, total, failed,
+                KillCampaign.SUMMARY_HEADER);
         report.forEach(l -> System.out.println("  " + l));
     }
 }

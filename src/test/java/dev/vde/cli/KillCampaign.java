@@ -2,14 +2,22 @@ package dev.vde.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vde.format.Superblock;
+import dev.vde.image.Image;
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -22,21 +30,33 @@ import java.util.concurrent.locks.LockSupport;
  * find it clean, its state (files, snapshots, bytes) must be exactly the state before the command
  * or exactly the state an unkilled run leaves, and the image must take a further command.
  *
- * <p>The kills land in the command's work, not in JVM start-up: a trial watches {@code
- * /proc/locks} until the process takes its lock on the image (start-up and argument parsing are
- * over, the command begins) and then waits a delay drawn uniformly from zero to how long an
- * unkilled run held its lock. Anchoring at the lock rather than at the process start keeps the
- * kills inside the work when start-up takes longer than it did for the unkilled run (a loaded
- * machine). Every tenth trial is killed in start-up instead, at a delay drawn up to the unkilled
- * run's time to its lock. Where each kill landed is read from {@code /proc/locks} just before
- * it is sent: while the process held its lock (in the command), while it did not (start-up, or
- * the exit after the lock was released), or after the process had exited (no crash at all).
+ * <p>The kills land in the command's work, not in JVM start-up. A trial's delay counts from one of
+ * three moments ({@link Anchor}): most from the moment the process takes its lock on the image
+ * (start-up and argument parsing are over, the command begins; seen in {@code /proc/locks}),
+ * drawn uniformly up to how long an unkilled run held the lock; a third from the moment the
+ * command starts writing its log, drawn up to how long an unkilled run took from there until
+ * its superblock was home, because that commit is a few milliseconds of a command that lasts
+ * hundreds and uniform delays would almost never fall into it; and every tenth from the process
+ * start, drawn up to an unkilled run's time to its lock. Anchoring at what the process does,
+ * rather than at its start, keeps the kills where they are meant to land when start-up is slower
+ * than it was for the unkilled run (a loaded machine).
+ *
+ * <p>Where each kill landed is recorded twice ({@link Landed}): whether the process had taken its
+ * lock (in the command) or not (start-up), or had exited before the signal (nothing was
+ * interrupted); and from the image after it ({@link CommitWatch.Phase}), how far the commit had
+ * gone.
  */
 final class KillCampaign {
     /** What {@link Process#exitValue} answers for a process that SIGKILL ended (128 + 9). */
     static final int KILLED = 137;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String PROBE = "crash-probe";
+    /**
+     * Pause between two looks at the image while a command runs (a look takes a few
+     * microseconds; a pause, with the kernel's timer slack, 50 to 250): short against a commit
+     * (3 to 25 ms here), and the watching leaves the command most of the CPU it shares.
+     */
+    private static final long POLL_NANOS = 20_000;
 
     private final Path jar;
     private final String java;
@@ -44,7 +64,6 @@ final class KillCampaign {
     private final long seed;
     private final Path keep;
     private final Path probe;
-    private final byte[] probeBytes;
     private int runs;
     /** The state of each template, read once: most scenarios share one. */
     private final Map<Path, ImageState> templates = new HashMap<>();
@@ -61,13 +80,9 @@ final class KillCampaign {
         this.started = started;
         this.seed = seed;
         this.keep = keep;
-        this.probeBytes = new byte[5000];
+        byte[] probeBytes = new byte[5000];
         new SplittableRandom(seed).nextBytes(probeBytes);
         this.probe = Files.write(work.resolve("probe.bin"), probeBytes);
-    }
-
-    long seed() {
-        return seed;
     }
 
     record Result(int status, String stdout, String stderr) {
@@ -89,31 +104,50 @@ final class KillCampaign {
         }
     }
 
-    /** A scenario with its two acceptable states and the timing of an unkilled run. */
     /**
-     * A scenario with its two acceptable states and the timing of an unkilled run.
+     * A scenario with its two acceptable states and the timing of an unkilled run (medians over
+     * the runs).
      *
-     * @param lockNanos from the process start to its lock on the image (the median of the runs)
-     * @param workNanos how long it held the lock (the median of the runs)
+     * @param lockNanos   from the process start to its lock on the image
+     * @param heldNanos   how long it held the lock
+     * @param commitNanos from its first log write to its superblock home
      */
     record Prepared(Scenario scenario, ImageState before, ImageState after, Set<Long> known,
-            List<String> beforeFindings, long lockNanos, long workNanos, ImageState.File probe) {
+            List<String> beforeFindings, long walStart, int blockSize, long lockNanos, long heldNanos,
+            long commitNanos, ImageState.File probe) {
     }
 
-    /** When a trial's SIGKILL is sent: {@code nanos} after the process took its lock, or after it started. */
-    record Delay(boolean afterLock, long nanos) {
+    /** What a kill's delay counts from. */
+    enum Anchor {
+        /** The process start. */
+        START,
+        /** The process taking its lock on the image. */
+        LOCK,
+        /** The command's first write of its log. */
+        COMMIT
+    }
+
+    /** When a trial's SIGKILL is sent: {@code nanos} after the {@code anchor}. */
+    record Delay(Anchor anchor, long nanos) {
+        /** The form {@code -Dvde.crash.delay} takes, e.g. {@code lock:12.5} (milliseconds). */
         @Override
         public String toString() {
-            return String.format("%.1f ms after %s", nanos / 1e6, afterLock ? "the lock" : "the start");
+            return String.format(Locale.ROOT, "%s:%.3f", anchor.name().toLowerCase(Locale.ROOT), nanos / 1e6);
+        }
+
+        static Delay parse(String s) {
+            int colon = s.indexOf(':');
+            return new Delay(Anchor.valueOf(s.substring(0, colon).toUpperCase(Locale.ROOT)),
+                    (long) (Double.parseDouble(s.substring(colon + 1)) * 1e6));
         }
     }
 
     /** Where a kill landed. */
     enum Landed {
-        /** The process held its lock on the image: inside the command's work. */
+        /** Before the process took its lock on the image: JVM start-up and parsing. */
+        START_UP,
+        /** After the process took its lock: in the command (or, its commit home, on the way out). */
         IN_COMMAND,
-        /** The process ran without its lock: JVM start-up and parsing, or exiting after the command. */
-        OUTSIDE_LOCK,
         /** The process had exited before the signal: nothing was interrupted. */
         AFTER_EXIT
     }
@@ -121,12 +155,91 @@ final class KillCampaign {
     /**
      * One kill and its verdict.
      *
+     * @param phase      how far the commit had gone when the process died
      * @param after      the image held the after-state (false: the before-state)
-     * @param logPending recovery found a committed log not yet home (the kill fell between the
-     *                   log's commit and its checkpoint)
+     * @param logPending recovery found a committed log not yet home
      * @param failure    what was wrong, with everything needed to reproduce it; null if nothing
      */
-    record Trial(int number, Delay delay, Landed landed, boolean after, boolean logPending, String failure) {
+    record Trial(int number, Delay delay, Landed landed, CommitWatch.Phase phase, boolean after, boolean logPending,
+            String failure) {
+    }
+
+    /**
+     * Watches an image file for the writes of a commit, in the order {@code Journal.commit} makes
+     * them: the log slots, then the log header (the commit point), then the blocks home and last a
+     * superblock copy. It reads the file, which shares the page cache the process stores its
+     * mapping into, so a write is seen as soon as it is made, and compares with the blocks as they
+     * were before the process started.
+     */
+    static final class CommitWatch implements Closeable {
+        /** How far a commit has gone. */
+        enum Phase {
+            /** Nothing of the log is written. */
+            NONE,
+            /** Log slots are written, the header is not: the commit point is not reached. */
+            LOG,
+            /** The header is written: the log is committed, its blocks not yet (all) home. */
+            COMMITTED,
+            /** A superblock is written, the last write of a commit. */
+            HOME
+        }
+
+        /**
+         * Log slots compared. A transaction writes its images from the slot after its descriptors
+         * on, then the descriptors: either way one of these changes first unless the transaction
+         * is so large that it has more descriptors, whose writes then show the log just before
+         * the header does. Comparing the whole region (4 MiB here) made a look take too long.
+         */
+        private static final int SLOTS = 8;
+        private final FileChannel ch;
+        private final int bs;
+        private final long walStart;
+        private final byte[] superblocks;
+        private final byte[] header;
+        private final byte[] slots;
+        private final byte[] now;
+
+        CommitWatch(Path img, long walStart, int bs) throws IOException {
+            this.ch = FileChannel.open(img, StandardOpenOption.READ);
+            this.bs = bs;
+            this.walStart = walStart;
+            this.now = new byte[SLOTS * bs];
+            this.superblocks = Arrays.copyOf(read(0, 2), 2 * bs);
+            this.header = Arrays.copyOf(read(walStart, 1), bs);
+            this.slots = Arrays.copyOf(read(walStart + 1, SLOTS), SLOTS * bs);
+        }
+
+        /** Reads {@code count} blocks into the start of {@link #now}, and returns it. */
+        private byte[] read(long block, int count) throws IOException {
+            ByteBuffer b = ByteBuffer.wrap(now, 0, count * bs);
+            long pos = block * bs;
+            while (b.hasRemaining()) {
+                if (ch.read(b, pos + b.position()) < 0) {
+                    throw new IOException("the image ends before block " + (block + count));
+                }
+            }
+            return now;
+        }
+
+        private boolean changed(long block, byte[] before) throws IOException {
+            int n = before.length;
+            return !Arrays.equals(read(block, n / bs), 0, n, before, 0, n);
+        }
+
+        Phase phase() throws IOException {
+            if (changed(0, superblocks)) {
+                return Phase.HOME;
+            }
+            if (changed(walStart, header)) {
+                return Phase.COMMITTED;
+            }
+            return changed(walStart + 1, slots) ? Phase.LOG : Phase.NONE;
+        }
+
+        @Override
+        public void close() throws IOException {
+            ch.close();
+        }
     }
 
     // ---- processes ----
@@ -135,8 +248,8 @@ final class KillCampaign {
         List<String> cmd = new ArrayList<>(List.of(java));
         if (checkRun) {
             // Checks and follow-ups are short runs of cold code, where C2 compiles more than it
-            // saves (fsck on these images: about a third faster). The command under test runs
-            // with the JVM's defaults, as a user's does.
+            // saves (fsck on these images: about a third of the time). The command under test
+            // runs with the JVM's defaults, as a user's does.
             cmd.add("-XX:TieredStopAtLevel=1");
         }
         cmd.addAll(List.of("-jar", jar.toString()));
@@ -210,13 +323,24 @@ final class KillCampaign {
         return out;
     }
 
+    private static void spinUntil(long deadline) {
+        for (long left; (left = deadline - System.nanoTime()) > 0;) {
+            // parkNanos oversleeps by tens of microseconds, a good part of a commit: spin the last millisecond
+            if (left > 1_000_000) {
+                LockSupport.parkNanos(left - 1_000_000);
+            } else {
+                Thread.onSpinWait();
+            }
+        }
+    }
+
     // ---- preparing a scenario ----
 
     /**
-     * Runs the scenario unkilled {@code references} times, each on a fresh copy: the first run's
-     * image gives the after-state, every run must reach the same one (else before-or-after could
-     * not be judged) and leave fsck clean, and the runs' median times to the lock and with it
-     * bound the kill delays.
+     * Runs the scenario unkilled {@code references} times, each on a fresh copy, watching its
+     * lock and its commit: the first run's image gives the after-state, every run must reach the
+     * same one (else before-or-after could not be judged) and leave fsck clean, and the runs'
+     * median timings bound the kill delays.
      */
     Prepared prepare(Scenario s, Path work, int references) throws Exception {
         ImageState before = templates.get(s.template());
@@ -226,6 +350,10 @@ final class KillCampaign {
         }
         Set<Long> known = before.snapshotIds();
         before = before.masked(known);
+        Superblock sb;
+        try (Image img = Image.open(s.template(), false)) {
+            sb = img.superblock();
+        }
         List<String> beforeFindings = List.of();
         Result check = vde(work, "fsck", s.template().toString(), "--json");
         if (s.repair()) {
@@ -239,20 +367,36 @@ final class KillCampaign {
         ImageState.File probeFile = null;
         long[] lock = new long[references];
         long[] held = new long[references];
+        long[] commit = new long[references];
         for (int r = 0; r < references; r++) {
             Path img = work.resolve(s.name() + "-reference.vde");
             copy(s.template(), img);
             long ino = inode(img);
             Path out = work.resolve("reference.out");
             Path err = work.resolve("reference.err");
-            Process p = start(out, err, s.argsFor(img), false);
-            long t0 = System.nanoTime();
+            long[] at = new long[CommitWatch.Phase.values().length];
+            Arrays.fill(at, -1);
             lock[r] = -1;
-            while (p.isAlive()) {
-                if (lock[r] < 0 && holdsLock(p.pid(), ino)) {
-                    lock[r] = System.nanoTime() - t0;
+            long t0;
+            Process p;
+            try (CommitWatch watch = new CommitWatch(img, sb.walStart, sb.blockSize)) {
+                p = start(out, err, s.argsFor(img), false);
+                t0 = System.nanoTime();
+                long nextLockLook = t0;
+                while (p.isAlive()) {
+                    long t = System.nanoTime();
+                    if (lock[r] < 0 && t >= nextLockLook) {
+                        lock[r] = holdsLock(p.pid(), ino) ? t - t0 : -1;
+                        nextLockLook = t + 200_000;
+                    }
+                    CommitWatch.Phase ph = watch.phase();
+                    for (int i = 1; i <= ph.ordinal(); i++) {
+                        if (at[i] < 0) {
+                            at[i] = t - t0;
+                        }
+                    }
+                    LockSupport.parkNanos(POLL_NANOS);
                 }
-                LockSupport.parkNanos(500_000);
             }
             held[r] = System.nanoTime() - t0 - lock[r];
             int expected = s.repair() ? 1 : 0;
@@ -260,6 +404,11 @@ final class KillCampaign {
                     p.exitValue(), expected, Files.readString(err));
             assertThat(lock[r] >= 0, "%s: the unkilled run was seen holding its lock (it ran %d ms)", s.name(),
                     (System.nanoTime() - t0) / 1_000_000);
+            long log = at[CommitWatch.Phase.LOG.ordinal()];
+            long home = at[CommitWatch.Phase.HOME.ordinal()];
+            assertThat(log >= lock[r] && home >= log, "%s: the unkilled run was seen writing its log after taking"
+                    + " its lock and its superblock last (lock %d, log %d, home %d ns)", s.name(), lock[r], log, home);
+            commit[r] = home - log;
             Result fsck = vde(work, "fsck", img.toString());
             assertThat(fsck.status() == 0, "%s: fsck after the unkilled run is clean: %s", s.name(), fsck);
             ImageState state = ImageState.read(img, true).masked(known);
@@ -283,26 +432,31 @@ final class KillCampaign {
         }
         Arrays.sort(lock);
         Arrays.sort(held);
-        return new Prepared(s, before, after, known, beforeFindings, lock[references / 2], held[references / 2],
-                probeFile);
+        Arrays.sort(commit);
+        int mid = references / 2;
+        return new Prepared(s, before, after, known, beforeFindings, sb.walStart, sb.blockSize, lock[mid], held[mid],
+                commit[mid], probeFile);
     }
 
     // ---- one kill ----
 
     /**
-     * The delay of trial {@code number} (see the class comment): drawn from the seed, the scenario
+     * The delay of trial {@code number} (see the class comment), drawn from the seed, the scenario
      * and the number alone, so that a rerun with the same seed draws the same fraction of the
-     * same interval; {@code fixedAfterLock} (not negative) replaces it, to repeat one delay.
+     * same interval.
      */
-    Delay delay(Prepared p, int number, long fixedAfterLock) {
-        if (fixedAfterLock >= 0) {
-            return new Delay(true, fixedAfterLock);
-        }
+    Delay delay(Prepared p, int number) {
         SplittableRandom r = new SplittableRandom(seed * 31 + p.scenario().name().hashCode() * 1_000_003L + number);
         if (number % 10 == 9) {
-            return new Delay(false, (long) (r.nextDouble() * p.lockNanos()));
+            return new Delay(Anchor.START, (long) (r.nextDouble() * p.lockNanos()));
         }
-        return new Delay(true, (long) (r.nextDouble() * p.workNanos()));
+        if (number % 3 == 0) {
+            // A little past the unkilled commit's end, so that a commit slowed by the machine is
+            // covered to its end; at least 2 ms, in case the unkilled run's watch saw the whole
+            // commit at one look (a look may wait a descheduled while: commits took 3 to 25 ms).
+            return new Delay(Anchor.COMMIT, (long) (r.nextDouble() * Math.max(p.commitNanos() * 5 / 4, 2_000_000)));
+        }
+        return new Delay(Anchor.LOCK, (long) (r.nextDouble() * p.heldNanos()));
     }
 
     /** Copies the template, runs the command, kills it after {@code delay} and judges what it left. */
@@ -313,26 +467,40 @@ final class KillCampaign {
         long ino = inode(img);
         Path out = work.resolve("trial.out");
         Path err = work.resolve("trial.err");
-        Process proc = start(out, err, s.argsFor(img), false);
-        long anchor = System.nanoTime();
-        if (delay.afterLock()) {
+        boolean lockTaken = false;
+        CommitWatch.Phase phase;
+        Process proc;
+        try (CommitWatch watch = new CommitWatch(img, p.walStart(), p.blockSize())) {
+            proc = start(out, err, s.argsFor(img), false);
+            long anchor = System.nanoTime();
             long giveUp = anchor + TimeUnit.SECONDS.toNanos(120);
-            while (proc.isAlive() && !holdsLock(proc.pid(), ino) && System.nanoTime() < giveUp) {
-                LockSupport.parkNanos(200_000);
+            if (delay.anchor() == Anchor.LOCK) {
+                while (!(lockTaken = holdsLock(proc.pid(), ino)) && proc.isAlive() && System.nanoTime() < giveUp) {
+                    LockSupport.parkNanos(200_000);
+                }
+                anchor = System.nanoTime();
+            } else if (delay.anchor() == Anchor.COMMIT) {
+                while (!(lockTaken = watch.phase() != CommitWatch.Phase.NONE) && proc.isAlive()
+                        && System.nanoTime() < giveUp) {
+                    LockSupport.parkNanos(POLL_NANOS);
+                }
+                anchor = System.nanoTime();
             }
-            anchor = System.nanoTime();
-        }
-        long deadline = anchor + delay.nanos();
-        for (long left; (left = deadline - System.nanoTime()) > 0;) {
-            LockSupport.parkNanos(left);
-        }
-        boolean locked = proc.isAlive() && holdsLock(proc.pid(), ino);
-        proc.destroyForcibly();
-        if (!proc.waitFor(60, TimeUnit.SECONDS)) {
-            throw new AssertionError("a killed process did not end within 60 s");
+            spinUntil(anchor + delay.nanos());
+            if (delay.anchor() == Anchor.START) {
+                // Only here is /proc/locks read just before the signal: a read of it waited up to
+                // 17 ms while the process was in its commit, the whole of a commit here, and a kill
+                // meant for the commit came after it. In start-up nothing commits.
+                lockTaken = holdsLock(proc.pid(), ino);
+            }
+            proc.destroyForcibly();
+            if (!proc.waitFor(60, TimeUnit.SECONDS)) {
+                throw new AssertionError("a killed process did not end within 60 s");
+            }
+            phase = watch.phase();
         }
         int status = proc.exitValue();
-        Landed landed = status != KILLED ? Landed.AFTER_EXIT : locked ? Landed.IN_COMMAND : Landed.OUTSIDE_LOCK;
+        Landed landed = status != KILLED ? Landed.AFTER_EXIT : lockTaken ? Landed.IN_COMMAND : Landed.START_UP;
         Verdict v = new Verdict();
         try {
             judge(p, work, img, status, Files.readString(err), v);
@@ -344,15 +512,15 @@ final class KillCampaign {
             Files.createDirectories(keep);
             Path kept = keep.resolve(img.getFileName());
             copy(img, kept);
-            failure = String.format("seed %d, scenario %s, trial %d, SIGKILL %s (unkilled run: lock after %.1f ms,"
-                    + " held %.1f ms), landed %s: %s%n  image kept at %s%s%n  rerun: -Dvde.crash.seed=%d"
-                    + " -Dvde.crash.scenario=%s, or this delay alone: -Dvde.crash.delayMillis=%.1f",
-                    seed, s.name(), number, delay, p.lockNanos() / 1e6, p.workNanos() / 1e6, landed, v.failure,
-                    kept.toAbsolutePath(), v.followedUp ? " (after the follow-up command ran on it)" : "", seed,
-                    s.name(), delay.nanos() / 1e6);
+            failure = String.format(Locale.ROOT, "seed %d, scenario %s, trial %d, SIGKILL %s ms (unkilled run: lock"
+                    + " after %.1f ms, held %.1f ms, commit %.3f ms), landed %s, commit phase %s: %s%n  image kept at"
+                    + " %s%s%n  rerun: -Dvde.crash.seed=%d -Dvde.crash.scenario=%s, or this delay alone:"
+                    + " -Dvde.crash.delay=%s", seed, s.name(), number, delay, p.lockNanos() / 1e6, p.heldNanos() / 1e6,
+                    p.commitNanos() / 1e6, landed, phase, v.failure, kept.toAbsolutePath(),
+                    v.followedUp ? " (after the follow-up command ran on it)" : "", seed, s.name(), delay);
         }
         Files.delete(img);
-        return new Trial(number, delay, landed, v.after, v.logPending, failure);
+        return new Trial(number, delay, landed, phase, v.after, v.logPending, failure);
     }
 
     /** What a trial found; {@code failure} set stops it. */
@@ -433,26 +601,51 @@ final class KillCampaign {
 
     private static void assertThat(boolean holds, String format, Object... args) {
         if (!holds) {
-            throw new AssertionError(String.format(format, args));
+            throw new AssertionError(String.format(Locale.ROOT, format, args));
         }
     }
 
     // ---- report ----
 
-    /** One line per scenario: the timing, where the kills landed and what they left. */
+    /** The header of {@link #summary}'s rows. */
+    static final String SUMMARY_HEADER = String.format(Locale.ROOT, "%-22s %5s | %6s %6s | %6s %6s %6s %6s | %6s %6s"
+            + " %7s | %6s | %7s %7s %9s", "scenario", "kills", "exited", "start", "work", "log", "commit", "home",
+            "before", "after", "pending", "failed", "lock ms", "held ms", "commit ms");
+
+    /**
+     * One row per scenario: kills; how many came after the process had exited, and how many in
+     * its start-up; of those in the command, how far its commit had gone (not begun: in the work;
+     * log slots written; log committed, not yet home; home: on the way out); what the kills left
+     * (the before-state, the after-state, of either a log that recovery had to replay); failures;
+     * the unkilled run's time to its lock, with its lock, and from its first log write to its
+     * superblock.
+     */
     static String summary(Prepared p, List<Trial> trials) {
-        long in = trials.stream().filter(t -> t.landed() == Landed.IN_COMMAND).count();
-        long outside = trials.stream().filter(t -> t.landed() == Landed.OUTSIDE_LOCK).count();
-        long exited = trials.stream().filter(t -> t.landed() == Landed.AFTER_EXIT).count();
-        long killedAfter = trials.stream().filter(t -> t.landed() != Landed.AFTER_EXIT && t.after()).count();
-        long killedBefore = trials.stream().filter(t -> t.landed() != Landed.AFTER_EXIT && !t.after()
-                && t.failure() == null).count();
-        long pending = trials.stream().filter(Trial::logPending).count();
-        long failed = trials.stream().filter(t -> t.failure() != null).count();
-        return String.format("%-22s %4d kills  unkilled: lock after %5.0f ms, held %5.0f ms;"
-                + " landed in command %3d, outside the lock %3d, after exit %3d; killed ones left before %3d, after %3d;"
-                + " log pending %3d; failed %d", p.scenario().name(), trials.size(), p.lockNanos() / 1e6,
-                p.workNanos() / 1e6, in, outside, exited, killedBefore,
-                killedAfter, pending, failed);
+        Map<Landed, Integer> landed = new EnumMap<>(Landed.class);
+        Map<CommitWatch.Phase, Integer> phases = new EnumMap<>(CommitWatch.Phase.class);
+        int before = 0;
+        int after = 0;
+        int pending = 0;
+        int failed = 0;
+        for (Trial t : trials) {
+            landed.merge(t.landed(), 1, Integer::sum);
+            if (t.landed() == Landed.IN_COMMAND) {
+                phases.merge(t.phase(), 1, Integer::sum);
+            }
+            if (t.failure() != null) {
+                failed++;
+            } else if (t.after()) {
+                after++;
+            } else {
+                before++;
+            }
+            pending += t.logPending() ? 1 : 0;
+        }
+        return String.format(Locale.ROOT, "%-22s %5d | %6d %6d | %6d %6d %6d %6d | %6d %6d %7d | %6d | %7.0f %7.0f"
+                + " %9.3f", p.scenario().name(), trials.size(), landed.getOrDefault(Landed.AFTER_EXIT, 0),
+                landed.getOrDefault(Landed.START_UP, 0), phases.getOrDefault(CommitWatch.Phase.NONE, 0),
+                phases.getOrDefault(CommitWatch.Phase.LOG, 0), phases.getOrDefault(CommitWatch.Phase.COMMITTED, 0),
+                phases.getOrDefault(CommitWatch.Phase.HOME, 0), before, after, pending, failed, p.lockNanos() / 1e6,
+                p.heldNanos() / 1e6, p.commitNanos() / 1e6);
     }
 }

@@ -65,8 +65,12 @@ final class KillCampaign {
     private final Path keep;
     private final Path probe;
     private int runs;
-    /** The state of each template, read once: most scenarios share one. */
-    private final Map<Path, ImageState> templates = new HashMap<>();
+    /** What is known of each template, found once: most scenarios share one. */
+    private final Map<Path, Template> templates = new HashMap<>();
+
+    /** A template's state, superblock and fsck report. */
+    private record Template(ImageState state, Superblock sb, Result fsck) {
+    }
 
     /**
      * @param started every process started is added here, so that the caller can kill what a
@@ -343,19 +347,21 @@ final class KillCampaign {
      * median timings bound the kill delays.
      */
     Prepared prepare(Scenario s, Path work, int references) throws Exception {
-        ImageState before = templates.get(s.template());
-        if (before == null) {
-            before = ImageState.read(s.template(), true);
-            templates.put(s.template(), before);
+        Template tpl = templates.get(s.template());
+        if (tpl == null) {
+            Superblock sb;
+            try (Image img = Image.open(s.template(), false)) {
+                sb = img.superblock();
+            }
+            tpl = new Template(ImageState.read(s.template(), true), sb, vde(work, "fsck", s.template().toString(),
+                    "--json"));
+            templates.put(s.template(), tpl);
         }
-        Set<Long> known = before.snapshotIds();
-        before = before.masked(known);
-        Superblock sb;
-        try (Image img = Image.open(s.template(), false)) {
-            sb = img.superblock();
-        }
+        Set<Long> known = tpl.state().snapshotIds();
+        ImageState before = tpl.state().masked(known);
+        Superblock sb = tpl.sb();
         List<String> beforeFindings = List.of();
-        Result check = vde(work, "fsck", s.template().toString(), "--json");
+        Result check = tpl.fsck();
         if (s.repair()) {
             beforeFindings = problems(check);
             assertThat(check.status() == 4 && !beforeFindings.isEmpty(),
@@ -506,6 +512,9 @@ final class KillCampaign {
             judge(p, work, img, status, Files.readString(err), v);
         } catch (AssertionError e) {
             v.failure = e.getMessage();
+        } catch (IOException | RuntimeException e) {
+            // An image the engine cannot open or read, or a report that is not what fsck prints
+            v.failure = e.toString();
         }
         String failure = null;
         if (v.failure != null) {

@@ -42,7 +42,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * handful by default, hundreds for a deep run), {@code vde.crash.seed} (else drawn and printed),
  * {@code vde.crash.scenario} (run only that one), {@code vde.crash.delay} (kill every trial after
  * this delay instead of a drawn one, e.g. {@code lock:12.5}: to repeat a failure), {@code vde.jar}
- * (the jar under test), {@code vde.crash.dir} (where the images go; /dev/shm by default). Deep run: {@code mvn -B verify -Dit.test=CrashCampaignIT -Dvde.crash.kills=400}.
+ * (the jar under test), {@code vde.crash.dir} (where the images go; /dev/shm by default),
+ * {@code vde.crash.keep} (where the image of a failed trial is kept; target/crash-campaign).
+ * Deep run: {@code mvn -B verify -Dit.test=CrashCampaignIT -Dvde.crash.kills=400}.
  *
  * <p>The images are built in-process by the engine of the test classes (one file of many extents
  * needs {@link ExtentFixture}); everything under test runs through the jar, and the states are
@@ -84,7 +86,10 @@ class CrashCampaignIT extends JarProcesses {
      * a 32 MiB file (shared) and small ones, snapshot s1 of them all, then part of shared
      * overwritten, a small file removed, one appended to and one written (late), and snapshot
      * base of that (equal to the live files, as an incremental apply needs). frag is held by the
-     * live files and both snapshots, shared partly by all three.
+     * live files and both snapshots, shared partly by all three. frag leaves a free block after
+     * each of its extents, which the allocator hands out first: the files written after it, and
+     * the scenarios' writes, are fragmented too (shared has 8,192 extents), so every command has
+     * thousands of extents and reference counts to change.
      */
     @BeforeAll
     void build() throws Exception {

@@ -51,7 +51,7 @@ import picocli.CommandLine.Parameters;
         exitCodeListHeading = "%nExit status (as e2fsck's):%n",
         exitCodeList = {
             "0:no errors (notes, such as a log left by a crash, do not count)",
-            "1:errors were found and all were repaired",
+            "1:errors were found and all were repaired (with --repair, also when all it did was write home a log a crash left: the file changed, as e2fsck answers after a journal replay)",
             "2:usage error (bad option or argument)",
             "3:the image file does not exist",
             "4:errors are left (or were found, without --repair)",

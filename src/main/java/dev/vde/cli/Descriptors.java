@@ -29,7 +29,7 @@ final class Descriptors {
         } catch (NoSuchFileException e) {
             return Files.isDirectory(link.getParent()) ? NOT_OPEN : null;
         } catch (IOException | UnsupportedOperationException | SecurityException e) {
-            return null;
+            return null; // no /proc to ask (see above): the caller decides another way
         }
     }
 }

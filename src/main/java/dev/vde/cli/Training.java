@@ -106,6 +106,7 @@ final class Training {
         try {
             Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
         } catch (UnsupportedOperationException e) {
+            // a file system without POSIX permissions: the plain executable bit is all there is
             tmp.toFile().setExecutable(true, false);
         }
         Files.move(tmp, launcher, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
